@@ -1,0 +1,48 @@
+// JSON forms of assets: parsing one import line, rendering a stored version.
+//
+// The import line format (docs/formats.md):
+//   {"external_id": "img-0001", "uri": "file:///data/img-0001.jpg",
+//    "media_type": "image/jpeg", "width": 640, "height": 480,
+//    "duration_ms": 0, "byte_size": 1234, "content_hash": "<32 hex digits>",
+//    "metadata": {"camera": "A", "night": true, "lux": 12.5, "n": 3,
+//                 "taken": {"$time": "2024-05-01T12:00:00Z"}},
+//    "embedding": [0.1, 0.2], "text": "..."}
+// external_id and uri are required; unknown top-level keys are refused.
+//
+// Thread safety: all functions are reentrant.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "annodb/assets.h"
+#include "annodb/record.h"
+#include "annodb/status.h"
+
+namespace annodb {
+
+// Parses one JSON object into `out`. InvalidArgument names the field and the
+// reason (not JSON, missing field, wrong type, invalid UTF-8, oversized
+// value). Does not apply ValidateAsset; callers do.
+Status ParseAssetJson(std::string_view json, AssetInput* out);
+
+// Renders an asset version as one JSON object (no trailing newline):
+//   {"id":1,"dataset_id":1,"dataset":"cams","external_id":..,"uri":..,
+//    "media_type":..,"width":..,"height":..,"duration_ms":..,"byte_size":..,
+//    "content_hash":"..","metadata":{..},"embedding":[..],"text":"..",
+//    "version":2,"sequence":7,"deleted":false,"provenance":{..}}
+// Absent optional fields are left out. Time metadata renders as
+// {"$time":"<RFC 3339 UTC>"} so the output re-imports to the same value.
+std::string AssetToJson(const RecordView& v, std::string_view dataset_name);
+
+// The provenance of a version as a JSON object:
+//   {"actor_kind":"person","actor":"alice","model":{"name":..,"version":..},
+//    "job_id":..,"lease_id":..,"time":"<RFC 3339>","time_us":..,
+//    "replaces_version":..,"note":..}
+std::string ProvenanceToJson(const RecordView& v);
+
+// RFC 3339 / ISO 8601 conversion for time metadata (UTC, microseconds).
+bool ParseRfc3339(std::string_view s, int64_t* micros);
+std::string FormatRfc3339(int64_t micros);
+
+}  // namespace annodb

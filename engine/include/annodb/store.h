@@ -1,0 +1,241 @@
+// annodb::Store: one versioned store of records in one LMDB environment.
+//
+// A store is a directory holding LMDB's data.mdb and lock.mdb. Several
+// processes may open the same store at once; LMDB serialises their writes
+// (one writer at a time across all processes) and readers never block.
+// Within one process, open a store once and share the Store object between
+// threads: opening the same directory twice in one process is refused
+// (LMDB's locks are per process), and a Store must never be used across
+// fork().
+//
+// Reads and writes happen in transactions:
+//   Store::Read(fn)  runs fn(ReadTxn&) on a consistent snapshot;
+//   Store::Write(actor, fn) runs fn(WriteTxn&) and commits it atomically.
+// Every commit that changes records gets the next store sequence number and
+// one changefeed entry. Every record keeps all its versions: the current one
+// in its kind's record table, superseded ones in the kind's history table.
+//
+// Thread safety: Store's methods may be called from any thread. A ReadTxn or
+// WriteTxn belongs to the thread that runs the callback and must not escape
+// it. LMDB allows one write transaction at a time, so a thread inside
+// Write() must not call Write() again (it would deadlock), and a thread must
+// not call Write() while it holds a ReadTxn open from Read() on the same store
+// (the map may need to grow, which waits for every transaction to end).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "annodb/options.h"
+#include "annodb/record.h"
+#include "annodb/status.h"
+#include "annodb/tables.h"
+
+struct MDB_txn;
+
+namespace annodb {
+
+class Store;
+class StoreImpl;
+
+// The on-disk format this build reads and writes. A store with a higher
+// format is refused (Code::kIncompatible); older formats are migrated on open.
+inline constexpr uint32_t kFormatVersion = 1;
+
+// One entry of the changefeed: what one commit changed.
+struct ChangeRun {
+  RecordKind kind = RecordKind::Unknown;
+  enum class Op : uint8_t { kCreate = 0, kUpdate = 1, kDelete = 2 } op = Op::kCreate;
+  uint64_t first_id = 0;  // inclusive
+  uint64_t last_id = 0;   // inclusive
+};
+struct ChangeSetInfo {
+  uint64_t sequence = 0;
+  int64_t time_us = 0;
+  ActorKind actor_kind = ActorKind::kSystem;
+  std::string actor_name;
+  uint64_t job_id = 0;
+  std::vector<ChangeRun> changes;
+};
+const char* ChangeOpName(ChangeRun::Op op);
+
+struct SnapshotInfo {
+  std::string name;
+  uint64_t sequence = 0;
+  int64_t created_us = 0;
+};
+
+// What a versioned put did.
+enum class PutOutcome : uint8_t {
+  kCreated = 0,    // the record did not exist: version 1 written
+  kUpdated = 1,    // a new version was written (also when reviving a deleted record)
+  kUnchanged = 2,  // the payload equals the current version: nothing written
+};
+
+// A read-only transaction: a consistent view of the store as of its start.
+class ReadTxn {
+ public:
+  ReadTxn(const ReadTxn&) = delete;
+  ReadTxn& operator=(const ReadTxn&) = delete;
+  virtual ~ReadTxn();
+
+  // The sequence number of the last commit visible to this transaction.
+  uint64_t sequence() const;
+
+  // The current version of record `id`. NotFound if it never existed or its
+  // current version is a deletion (a tombstone); Corruption on a bad checksum.
+  Status Get(RecordKind kind, uint64_t id, RecordView* out) const;
+  // Like Get, but also returns tombstones (out->deleted() tells).
+  Status GetIncludingDeleted(RecordKind kind, uint64_t id, RecordView* out) const;
+  // The version of record `id` that was current just after commit `sequence`.
+  // NotFound if the record did not exist then or was deleted.
+  Status GetAsOf(RecordKind kind, uint64_t id, uint64_t sequence, RecordView* out) const;
+  // Every version of record `id`, oldest first (tombstones included).
+  Status History(RecordKind kind, uint64_t id, std::vector<RecordView>* out) const;
+
+  // Visits current versions of records of `kind` with id >= from_id in id
+  // order (tombstones skipped) until fn returns false.
+  Status Scan(RecordKind kind, uint64_t from_id,
+              const std::function<bool(const RecordView&)>& fn) const;
+
+  // Point lookup in an index: the value bytes, NotFound when absent. The
+  // returned view is valid for the transaction.
+  Status IndexGet(Index index, std::string_view key, std::string_view* value) const;
+  // Visits index entries with keys in [from, to) (to empty = to the end of
+  // `prefix`'s range when given) in key order until fn returns false.
+  Status IndexScan(Index index, std::string_view from, std::string_view prefix,
+                   const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+
+  // Changefeed entries with sequence > since, oldest first, at most `limit`.
+  Status ChangesSince(uint64_t since, size_t limit, std::vector<ChangeSetInfo>* out) const;
+  Status GetSnapshot(const std::string& name, SnapshotInfo* out) const;
+  Status ListSnapshots(std::vector<SnapshotInfo>* out) const;
+  // Live (not deleted) records of a kind, kept as a counter.
+  uint64_t LiveCount(RecordKind kind) const;
+
+  Store& store() const { return *store_; }
+  // Internal: the LMDB transaction, for engine modules.
+  MDB_txn* raw() const { return txn_; }
+
+ protected:
+  ReadTxn(Store* store, MDB_txn* txn) : store_(store), txn_(txn) {}
+  friend class Store;
+  friend class StoreImpl;
+  Store* store_;
+  MDB_txn* txn_;
+};
+
+// A write transaction. All changes become visible atomically at commit, with
+// one new sequence number (if anything changed) and one changefeed entry.
+class WriteTxn : public ReadTxn {
+ public:
+  // The actor recorded in the provenance of versions written from now on.
+  const Actor& actor() const { return actor_; }
+  void set_actor(Actor actor) { actor_ = std::move(actor); }
+
+  // Allocates the next id of `kind` (ids start at 1 and never repeat).
+  Status AllocateId(RecordKind kind, uint64_t* id);
+  // Allocates the next value of a named store-wide counter (starting at 1),
+  // for example "job" for import job ids. Names are 1..64 bytes.
+  Status AllocateCounter(std::string_view name, uint64_t* value);
+  // Writes `payload` (a FlatBuffer of kind's root type, already verified) as
+  // the new current version of record `id`. The previous version moves to
+  // history. When the payload equals the current live version, nothing is
+  // written and *outcome is kUnchanged. `outcome` may be null.
+  Status Put(RecordKind kind, uint64_t id, const uint8_t* payload, size_t size,
+             PutOutcome* outcome);
+  // Writes a tombstone version (payload kept as it was, flag deleted).
+  // NotFound when the record does not exist or is already deleted.
+  Status Delete(RecordKind kind, uint64_t id);
+
+  Status IndexPut(Index index, std::string_view key, std::string_view value);
+  // Deleting an absent key is not an error.
+  Status IndexDelete(Index index, std::string_view key);
+
+  Status CreateSnapshot(const std::string& name, SnapshotInfo* out);
+  Status DeleteSnapshot(const std::string& name);
+
+  // The sequence this transaction will commit as (assigned at first change);
+  // 0 while nothing has changed.
+  uint64_t pending_sequence() const { return pending_seq_; }
+  int64_t now_us() const;
+
+ private:
+  WriteTxn(Store* store, MDB_txn* txn, Actor actor) : ReadTxn(store, txn), actor_(std::move(actor)) {}
+  friend class Store;
+  friend class StoreImpl;
+  Status MarkChanged(RecordKind kind, ChangeRun::Op op, uint64_t id);
+  Status Finish();  // writes the changefeed entry and the sequence
+  Status Check(int rc, const char* what);
+
+  Actor actor_;
+  uint64_t pending_seq_ = 0;
+  std::vector<ChangeRun> changes_;
+  std::vector<int64_t> live_delta_ = std::vector<int64_t>(kRecordKindCount, 0);
+  bool map_full_ = false;
+};
+
+struct StoreStats {
+  uint64_t sequence = 0;
+  uint64_t live[kRecordKindCount] = {};   // live records per kind
+  uint64_t versions[kRecordKindCount] = {};  // superseded versions in history per kind
+  uint64_t file_bytes = 0;     // size of data.mdb on disk
+  uint64_t map_bytes = 0;      // current memory map size
+  uint64_t snapshots = 0;
+  uint32_t format_version = 0;
+};
+
+class Store {
+ public:
+  // Opens (or with options.create_if_missing creates) the store in `dir`.
+  // Errors: NotFound (no store and create_if_missing false), Busy (already
+  // open in this process), Incompatible (format newer than this build),
+  // IOError (permissions, disk), Corruption (not an annodb store).
+  // On success *out owns the store; destroying it closes the store (waiting
+  // for running transactions is the caller's job: close after they end).
+  static Status Open(const std::string& dir, const StoreOptions& options,
+                     std::unique_ptr<Store>* out);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Runs fn on a read transaction. Returns fn's status, or the error that
+  // prevented the transaction from starting.
+  Status Read(const std::function<Status(ReadTxn&)>& fn);
+
+  // Runs fn on a write transaction as `actor` and commits if fn returns OK;
+  // aborts (leaving the store exactly as before) otherwise. If the map fills
+  // up, the transaction is aborted, the map grown and fn run again from the
+  // start, so fn must have no effects outside the transaction (or tolerate
+  // a re-run). Commit durability follows the store's Durability setting.
+  // *committed_sequence (optional) receives the commit's sequence (0 if the
+  // transaction changed no record).
+  Status Write(const Actor& actor, const std::function<Status(WriteTxn&)>& fn,
+               uint64_t* committed_sequence = nullptr);
+
+  // The last committed sequence number.
+  Status Sequence(uint64_t* out);
+  Status Stats(StoreStats* out);
+  // Forces written data to disk (useful with kProcessCrashSafe).
+  Status Sync();
+  // Online, compacted copy of the store into `dest_dir` (created; must be
+  // empty). Readers and writers continue meanwhile.
+  Status Backup(const std::string& dest_dir);
+
+  const std::string& dir() const;
+  const StoreOptions& options() const;
+  int64_t NowUs() const;
+
+  // Internal: engine modules reach LMDB through the implementation.
+  StoreImpl& impl() { return *impl_; }
+
+ private:
+  Store();
+  std::unique_ptr<StoreImpl> impl_;
+};
+
+}  // namespace annodb

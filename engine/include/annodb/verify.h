@@ -1,0 +1,35 @@
+// Store verification: every checksum, every record's structure and every
+// index entry checked against the records, in one read transaction.
+//
+// VerifyStore reads the whole store (cost: one pass over every table). It
+// never writes. Thread safety: as Store::Read (it runs one).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "annodb/store.h"
+
+namespace annodb {
+
+struct VerifyReport {
+  uint64_t records_checked = 0;       // current versions, all kinds
+  uint64_t versions_checked = 0;      // superseded versions in history
+  uint64_t index_entries_checked = 0;
+  uint64_t changes_checked = 0;       // changefeed entries
+  std::vector<std::string> problems;  // empty = the store is sound
+  bool ok() const { return problems.empty(); }
+};
+
+// Checks the store. Returns OK when the check ran (even if it found
+// problems: look at report->problems), or the error that stopped it (IOError;
+// Corruption only when LMDB itself refuses to read its pages). At most
+// `max_problems` problems are listed (0 = no limit).
+Status VerifyStore(Store& store, VerifyReport* report, size_t max_problems = 1000);
+
+// Verifies the FlatBuffer `payload` as the root type of `kind` (from an
+// 8-byte-aligned buffer). Used by verify and at trust boundaries.
+bool VerifyPayload(RecordKind kind, const uint8_t* payload, size_t size);
+
+}  // namespace annodb

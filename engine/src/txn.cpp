@@ -36,6 +36,17 @@ const char* IndexName(Index index) {
     case Index::kDatasetByName: return "idx.dataset_by_name";
     case Index::kAssetByExternalId: return "idx.asset_by_external_id";
     case Index::kAssetByHash: return "idx.asset_by_hash";
+    case Index::kProjectByName: return "idx.project_by_name";
+    case Index::kMemberByName: return "idx.member_by_name";
+    case Index::kLabelByAsset: return "idx.label_by_asset";
+    case Index::kLabelByAuthor: return "idx.label_by_author";
+    case Index::kLabelByStatus: return "idx.label_by_status";
+    case Index::kLabelUnique: return "idx.label_unique";
+    case Index::kCommentByAsset: return "idx.comment_by_asset";
+    case Index::kCommentByLabel: return "idx.comment_by_label";
+    case Index::kCommentByThread: return "idx.comment_by_thread";
+    case Index::kIssueByProject: return "idx.issue_by_project";
+    case Index::kInbox: return "idx.inbox";
     case Index::kCount: break;
   }
   return "idx.unknown";

@@ -18,6 +18,7 @@
 #include "annodb/schema/project_generated.h"
 #include "annodb/schema/provenance_generated.h"
 #include "envelope.h"
+#include "label_keys.h"
 #include "store_impl.h"
 
 namespace annodb {
@@ -179,29 +180,48 @@ class Checker {
   }
 
  private:
-  // Forward direction: each record has the index entries it should.
+  // Forward direction: each record has the index entries it should; each
+  // expected entry is remembered for the backward check.
   void CheckRecordIndexes(RecordKind kind, const RecordView& v) {
     std::string what = std::string(RecordKindName(kind)) + " " + std::to_string(v.id());
-    if (kind == RecordKind::Dataset) {
-      if (v.deleted()) return;
-      auto* d = v.As<fb::Dataset>();
-      std::string name = d->name() ? d->name()->str() : "";
-      if (!ExpectIndex(Index::kDatasetByName, name, EncodeU64(v.id())))
-        Problem(what + ": missing or wrong entry in " + IndexName(Index::kDatasetByName));
-      seen_datasets_[v.id()] = name;
-    } else if (kind == RecordKind::Asset) {
-      auto* a = v.As<fb::Asset>();
-      std::string ext = a->external_id() ? a->external_id()->str() : "";
-      if (!ExpectIndex(Index::kAssetByExternalId, AssetExternalIdKey(a->dataset_id(), ext), EncodeU64(v.id())))
-        Problem(what + ": missing or wrong entry in " + IndexName(Index::kAssetByExternalId));
-      AssetFacts facts{a->dataset_id(), ext, v.deleted(), false, {}};
-      if (!v.deleted() && a->content_hash()) {
-        facts.has_hash = true;
-        facts.hash = {a->content_hash()->hi(), a->content_hash()->lo()};
-        if (!ExpectIndex(Index::kAssetByHash, AssetHashKey(facts.hash, v.id()), ""))
-          Problem(what + ": missing entry in " + IndexName(Index::kAssetByHash));
+    std::string id = EncodeU64(v.id());
+    auto expect = [&](Index index, const std::string& key, const std::string& value) {
+      if (!ExpectIndex(index, key, value)) Problem(what + ": missing or wrong entry in " + IndexName(index));
+      expected_[static_cast<int>(index)][key] = value;
+    };
+    auto name_of = [](const flatbuffers::String* s) { return s ? s->str() : std::string(); };
+    switch (kind) {
+      case RecordKind::Dataset:
+        if (!v.deleted()) expect(Index::kDatasetByName, name_of(v.As<fb::Dataset>()->name()), id);
+        break;
+      case RecordKind::Project:
+        if (!v.deleted()) expect(Index::kProjectByName, name_of(v.As<fb::Project>()->name()), id);
+        break;
+      case RecordKind::Member:
+        if (!v.deleted()) expect(Index::kMemberByName, name_of(v.As<fb::Member>()->name()), id);
+        break;
+      case RecordKind::Asset: {
+        auto* a = v.As<fb::Asset>();
+        // Deleted assets keep their external-id entry (a re-import revives them).
+        expect(Index::kAssetByExternalId, AssetExternalIdKey(a->dataset_id(), name_of(a->external_id())), id);
+        if (!v.deleted() && a->content_hash())
+          expect(Index::kAssetByHash, AssetHashKey({a->content_hash()->hi(), a->content_hash()->lo()}, v.id()), "");
+        break;
       }
-      assets_[v.id()] = std::move(facts);
+      case RecordKind::Label: {
+        if (v.deleted()) break;
+        auto* l = v.As<fb::Label>();
+        std::string author = label_keys::Author(l->source(), l->author_member_id(), name_of(l->model_name()),
+                                                name_of(l->model_version()));
+        expect(Index::kLabelUnique, label_keys::Unique(l->project_id(), l->asset_id(), l->source(), author), id);
+        expect(Index::kLabelByAsset, label_keys::ByAsset(l->project_id(), l->asset_id(), v.id()), "");
+        if (l->author_member_id())
+          expect(Index::kLabelByAuthor, label_keys::ByAuthor(l->project_id(), l->author_member_id(), v.id()), "");
+        expect(Index::kLabelByStatus, label_keys::ByStatus(l->project_id(), l->status(), v.id()), "");
+        break;
+      }
+      default:
+        break;
     }
   }
 
@@ -212,54 +232,31 @@ class Checker {
     return View(v) == value;
   }
 
-  // Backward direction: each index entry points at a record that has it.
+  // Backward direction: every entry of an index that records maintain must
+  // be one some record expects. (Comment and inbox indexes are checked by
+  // their own module when it lands.)
   Status CheckIndexEntries() {
-    ANNODB_RETURN_IF_ERROR(ForEach(impl_.indexes[static_cast<int>(Index::kDatasetByName)],
-                                   [&](std::string_view key, const uint8_t* d, size_t n) {
-      ++r_->index_entries_checked;
-      uint64_t id = n == 8 ? DecodeU64(d) : 0;
-      auto it = seen_datasets_.find(id);
-      if (it == seen_datasets_.end() || it->second != key)
-        Problem("dataset index entry '" + std::string(key) + "' points at no live dataset of that name");
-    }));
-    ANNODB_RETURN_IF_ERROR(ForEach(impl_.indexes[static_cast<int>(Index::kAssetByExternalId)],
-                                   [&](std::string_view key, const uint8_t* d, size_t n) {
-      ++r_->index_entries_checked;
-      uint64_t id = n == 8 ? DecodeU64(d) : 0;
-      auto it = assets_.find(id);
-      if (key.size() < 8 || it == assets_.end() || it->second.dataset_id != DecodeU64(key.data()) ||
-          it->second.external_id != key.substr(8))
-        Problem("external-id index entry for asset " + std::to_string(id) + " does not match a record");
-    }));
-    ANNODB_RETURN_IF_ERROR(ForEach(impl_.indexes[static_cast<int>(Index::kAssetByHash)],
-                                   [&](std::string_view key, const uint8_t*, size_t) {
-      ++r_->index_entries_checked;
-      if (key.size() != 24) {
-        Problem("content-hash index holds a malformed key");
-        return;
-      }
-      uint64_t id = DecodeU64(key.data() + 16);
-      Hash128 h{DecodeU64(key.data()), DecodeU64(key.data() + 8)};
-      auto it = assets_.find(id);
-      if (it == assets_.end() || it->second.deleted || !it->second.has_hash || !(it->second.hash == h))
-        Problem("content-hash index entry for asset " + std::to_string(id) + " does not match a live record");
-    }));
+    for (Index index : {Index::kDatasetByName, Index::kAssetByExternalId, Index::kAssetByHash, Index::kProjectByName,
+                        Index::kMemberByName, Index::kLabelUnique, Index::kLabelByAsset, Index::kLabelByAuthor,
+                        Index::kLabelByStatus}) {
+      const auto& expected = expected_[static_cast<int>(index)];
+      ANNODB_RETURN_IF_ERROR(ForEach(impl_.indexes[static_cast<int>(index)],
+                                     [&](std::string_view key, const uint8_t* d, size_t n) {
+        ++r_->index_entries_checked;
+        auto it = expected.find(std::string(key));
+        if (it == expected.end() || it->second != std::string_view(reinterpret_cast<const char*>(d), n))
+          Problem(std::string(IndexName(index)) + " holds an entry that matches no live record" +
+                  (n == 8 ? " (value " + std::to_string(DecodeU64(d)) + ")" : ""));
+      }));
+    }
     return Status::OK();
   }
 
-  struct AssetFacts {
-    uint64_t dataset_id;
-    std::string external_id;
-    bool deleted;
-    bool has_hash;
-    Hash128 hash;
-  };
   StoreImpl& impl_;
   MDB_txn* txn_;
   VerifyReport* r_;
   size_t max_;
-  std::unordered_map<uint64_t, std::string> seen_datasets_;
-  std::unordered_map<uint64_t, AssetFacts> assets_;
+  std::unordered_map<std::string, std::string> expected_[static_cast<int>(Index::kCount)];
 };
 
 }  // namespace

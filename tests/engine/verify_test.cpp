@@ -95,7 +95,7 @@ TEST_CASE("verify finds a missing index entry") {
   REQUIRE(VerifyStore(*store, &r).ok());
   REQUIRE(r.problems.size() == 1);
   CHECK(r.problems[0].find("asset 3") != std::string::npos);
-  CHECK(r.problems[0].find("external_id") != std::string::npos);
+  CHECK(r.problems[0].find("asset_by_external_id") != std::string::npos);
 }
 
 TEST_CASE("backup makes a compacted copy that opens and verifies") {

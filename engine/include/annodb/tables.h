@@ -11,7 +11,18 @@ enum class Index : uint8_t {
   kDatasetByName = 0,      // name (raw)                       -> dataset id (u64 BE)
   kAssetByExternalId = 1,  // dataset id (u64 BE) + external id -> asset id (u64 BE)
   kAssetByHash = 2,        // hash (16 bytes BE) + asset id      -> empty
-  kCount = 3,
+  kProjectByName = 3,      // name (raw)                       -> project id
+  kMemberByName = 4,       // name (raw)                       -> member id
+  kLabelByAsset = 5,       // project id + asset id + label id -> empty
+  kLabelByAuthor = 6,      // project id + member id + label id -> empty
+  kLabelByStatus = 7,      // project id + status (u8) + label id -> empty
+  kLabelUnique = 8,        // project id + asset id + source (u8) + author key -> label id
+  kCommentByAsset = 9,     // asset id + comment id            -> empty
+  kCommentByLabel = 10,    // label id + comment id            -> empty
+  kCommentByThread = 11,   // thread id + comment id           -> empty
+  kIssueByProject = 12,    // project id + issue state (u8) + comment id -> empty
+  kInbox = 13,             // member id + comment id           -> read flag (u8)
+  kCount = 14,
 };
 
 // The LMDB database name of an index ("idx.asset_by_external_id", ...).

@@ -146,8 +146,11 @@ Status Store::Open(const std::string& dir, const StoreOptions& options, std::uni
   bool has_data = fs::exists(fs::path(dir) / "data.mdb", ec);
   if (!has_data && !options.create_if_missing)
     return Status::NotFound("no store at '" + dir + "' (create it with `annodb init`)");
-  if (!exists && !fs::create_directories(dir, ec))
-    return Status::IOError("cannot create '" + dir + "': " + ec.message());
+  if (!exists) {
+    // Another process may create it at the same moment: only an error counts.
+    fs::create_directories(dir, ec);
+    if (ec) return Status::IOError("cannot create '" + dir + "': " + ec.message());
+  }
 
   struct stat st;
   if (::stat(dir.c_str(), &st) != 0) return Status::IOError("cannot stat '" + dir + "': " + std::strerror(errno));

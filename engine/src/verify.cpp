@@ -220,6 +220,20 @@ class Checker {
         expect(Index::kLabelByStatus, label_keys::ByStatus(l->project_id(), l->status(), v.id()), "");
         break;
       }
+      case RecordKind::Comment: {
+        if (v.deleted()) break;
+        auto* c = v.As<fb::Comment>();
+        uint64_t root = c->thread_id() ? c->thread_id() : v.id();
+        expect(Index::kCommentByThread, KeyBuilder().U64(root).U64(v.id()).str(), "");
+        if (c->thread_id() == 0) {
+          expect(Index::kCommentByAsset, KeyBuilder().U64(c->asset_id()).U64(v.id()).str(), "");
+          if (c->label_id()) expect(Index::kCommentByLabel, KeyBuilder().U64(c->label_id()).U64(v.id()).str(), "");
+          if (c->issue_state() != fb::IssueState::None)
+            expect(Index::kIssueByProject,
+                   KeyBuilder().U64(c->project_id()).U8(static_cast<uint8_t>(c->issue_state())).U64(v.id()).str(), "");
+        }
+        break;
+      }
       default:
         break;
     }
@@ -233,12 +247,13 @@ class Checker {
   }
 
   // Backward direction: every entry of an index that records maintain must
-  // be one some record expects. (Comment and inbox indexes are checked by
-  // their own module when it lands.)
+  // be one some record expects. (Inbox entries are member state, not derived
+  // from records: they are not cross-checked.)
   Status CheckIndexEntries() {
     for (Index index : {Index::kDatasetByName, Index::kAssetByExternalId, Index::kAssetByHash, Index::kProjectByName,
                         Index::kMemberByName, Index::kLabelUnique, Index::kLabelByAsset, Index::kLabelByAuthor,
-                        Index::kLabelByStatus}) {
+                        Index::kLabelByStatus, Index::kCommentByThread, Index::kCommentByAsset,
+                        Index::kCommentByLabel, Index::kIssueByProject}) {
       const auto& expected = expected_[static_cast<int>(index)];
       ANNODB_RETURN_IF_ERROR(ForEach(impl_.indexes[static_cast<int>(index)],
                                      [&](std::string_view key, const uint8_t* d, size_t n) {

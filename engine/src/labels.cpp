@@ -227,9 +227,11 @@ Status DeleteLabel(WriteTxn& txn, uint64_t id) {
   ANNODB_RETURN_IF_ERROR(txn.Get(RecordKind::Label, id, &cur));
   LabelInput l = DecodeLabel(cur.As<fb::Label>());
   ANNODB_RETURN_IF_ERROR(txn.Delete(RecordKind::Label, id));
-  // Indexes list live labels only; a new label by the same author may follow.
+  // The uniqueness, author and status indexes list live labels only, so a
+  // new label by the same author may follow. The by-asset index keeps the
+  // deleted label: reads as of an earlier sequence (snapshot exports) find
+  // every label an asset had through it.
   ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kLabelUnique, UniqueKey(l)));
-  ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kLabelByAsset, label_keys::ByAsset(l.project_id, l.asset_id, id)));
   if (l.author_member_id)
     ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kLabelByAuthor, label_keys::ByAuthor(l.project_id, l.author_member_id, id)));
   return txn.IndexDelete(Index::kLabelByStatus, label_keys::ByStatus(l.project_id, l.status, id));
@@ -273,10 +275,11 @@ Status ListLabels(const ReadTxn& txn, const LabelFilter& f, uint64_t after, size
   ANNODB_RETURN_IF_ERROR(txn.IndexScan(index, from, prefix.str(), [&](std::string_view key, std::string_view) {
     if (key.size() < 8) return true;
     uint64_t id = DecodeU64(key.data() + key.size() - 8);
-    if (f.asset_id || f.status || f.author_member_id) {
+    {
       RecordView v;
-      inner = txn.Get(RecordKind::Label, id, &v);
+      inner = txn.GetIncludingDeleted(RecordKind::Label, id, &v);
       if (!inner.ok()) return false;
+      if (v.deleted()) return true;  // the by-asset index keeps deleted labels
       const fb::Label* l = v.As<fb::Label>();
       if ((f.asset_id && l->asset_id() != f.asset_id) || (f.status && l->status() != *f.status) ||
           (f.author_member_id && l->author_member_id() != f.author_member_id))

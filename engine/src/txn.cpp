@@ -164,6 +164,16 @@ Status ReadTxn::History(RecordKind kind, uint64_t id, std::vector<RecordView>* o
 }
 
 Status ReadTxn::Scan(RecordKind kind, uint64_t from_id, const std::function<bool(const RecordView&)>& fn) const {
+  return ScanImpl(kind, from_id, false, fn);
+}
+
+Status ReadTxn::ScanIncludingDeleted(RecordKind kind, uint64_t from_id,
+                                     const std::function<bool(const RecordView&)>& fn) const {
+  return ScanImpl(kind, from_id, true, fn);
+}
+
+Status ReadTxn::ScanImpl(RecordKind kind, uint64_t from_id, bool include_deleted,
+                         const std::function<bool(const RecordView&)>& fn) const {
   if (!ValidKind(kind)) return Status::InvalidArgument("unknown record kind");
   MDB_cursor* cur = nullptr;
   int rc = mdb_cursor_open(txn_, store_->impl().records[static_cast<int>(kind)], &cur);
@@ -179,7 +189,7 @@ Status ReadTxn::Scan(RecordKind kind, uint64_t from_id, const std::function<bool
     st = envelope::Check(data, v.mv_size, RecordName(kind, id));
     if (!st.ok()) break;
     view.Reset(id, data, v.mv_size);
-    if (!view.deleted() && !fn(view)) break;
+    if ((include_deleted || !view.deleted()) && !fn(view)) break;
     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
   }
   mdb_cursor_close(cur);
@@ -347,6 +357,38 @@ Status WriteTxn::MarkChanged(RecordKind kind, ChangeRun::Op op, uint64_t id) {
   return Status::OK();
 }
 
+void WriteTxn::BuildProvenance(flatbuffers::FlatBufferBuilder* pb, uint64_t replaces) const {
+  ProvenanceInfo stamped;
+  const ProvenanceInfo* p = prov_override_;
+  if (!p) {
+    stamped.actor_kind = actor_.kind;
+    stamped.actor_name = actor_.name;
+    stamped.model_name = actor_.model_name;
+    stamped.model_version = actor_.model_version;
+    stamped.job_id = actor_.job_id;
+    stamped.lease_id = actor_.lease_id;
+    stamped.time_us = now_us();
+    stamped.note = actor_.note;
+    p = &stamped;
+  }
+  auto opt = [&](const std::string& s) { return s.empty() ? flatbuffers::Offset<flatbuffers::String>() : pb->CreateString(s); };
+  auto name = pb->CreateString(p->actor_name);
+  auto mname = opt(p->model_name);
+  auto mver = opt(p->model_version);
+  auto note = opt(p->note);
+  fb::ProvenanceBuilder prov(*pb);
+  prov.add_actor_kind(static_cast<fb::ActorKind>(p->actor_kind));
+  prov.add_actor_name(name);
+  if (!mname.IsNull()) prov.add_model_name(mname);
+  if (!mver.IsNull()) prov.add_model_version(mver);
+  if (!note.IsNull()) prov.add_note(note);
+  prov.add_job_id(p->job_id);
+  prov.add_lease_id(p->lease_id);
+  prov.add_time_us(p->time_us);
+  prov.add_replaces_version(replaces);
+  pb->Finish(prov.Finish());
+}
+
 Status WriteTxn::Put(RecordKind kind, uint64_t id, const uint8_t* payload, size_t size, PutOutcome* outcome) {
   if (!ValidKind(kind)) return Status::InvalidArgument("unknown record kind");
   if (id == 0) return Status::InvalidArgument("record id 0 is reserved");
@@ -384,22 +426,7 @@ Status WriteTxn::Put(RecordKind kind, uint64_t id, const uint8_t* payload, size_
   ANNODB_RETURN_IF_ERROR(MarkChanged(kind, old_version ? ChangeRun::Op::kUpdate : ChangeRun::Op::kCreate, id));
 
   flatbuffers::FlatBufferBuilder pb(256);
-  auto name = pb.CreateString(actor_.name);
-  auto mname = actor_.model_name.empty() ? 0 : pb.CreateString(actor_.model_name);
-  auto mver = actor_.model_version.empty() ? 0 : pb.CreateString(actor_.model_version);
-  auto note = actor_.note.empty() ? 0 : pb.CreateString(actor_.note);
-  fb::ProvenanceBuilder prov(pb);
-  prov.add_actor_kind(static_cast<fb::ActorKind>(actor_.kind));
-  prov.add_actor_name(name);
-  if (!mname.IsNull()) prov.add_model_name(mname);
-  if (!mver.IsNull()) prov.add_model_version(mver);
-  if (!note.IsNull()) prov.add_note(note);
-  prov.add_job_id(actor_.job_id);
-  prov.add_lease_id(actor_.lease_id);
-  prov.add_time_us(now_us());
-  prov.add_replaces_version(old_version);
-  pb.Finish(prov.Finish());
-
+  BuildProvenance(&pb, old_version);
   envelope::Header h{kind, 0, old_version + 1, pending_seq_};
   size_t total = envelope::EncodedSize(pb.GetSize(), size);
   MDB_val nv{total, nullptr};
@@ -434,17 +461,7 @@ Status WriteTxn::Delete(RecordKind kind, uint64_t id) {
   (void)outcome;
 
   flatbuffers::FlatBufferBuilder pb(256);
-  auto name = pb.CreateString(actor_.name);
-  auto note = actor_.note.empty() ? 0 : pb.CreateString(actor_.note);
-  fb::ProvenanceBuilder prov(pb);
-  prov.add_actor_kind(static_cast<fb::ActorKind>(actor_.kind));
-  prov.add_actor_name(name);
-  if (!note.IsNull()) prov.add_note(note);
-  prov.add_job_id(actor_.job_id);
-  prov.add_lease_id(actor_.lease_id);
-  prov.add_time_us(now_us());
-  prov.add_replaces_version(old_version);
-  pb.Finish(prov.Finish());
+  BuildProvenance(&pb, old_version);
   envelope::Header h{kind, envelope::kFlagDeleted, old_version + 1, pending_seq_};
   size_t total = envelope::EncodedSize(pb.GetSize(), payload.size());
   MDB_val nv{total, nullptr};

@@ -209,12 +209,13 @@ class Checker {
         break;
       }
       case RecordKind::Label: {
-        if (v.deleted()) break;
         auto* l = v.As<fb::Label>();
+        // The by-asset index keeps deleted labels (for as-of reads).
+        expect(Index::kLabelByAsset, label_keys::ByAsset(l->project_id(), l->asset_id(), v.id()), "");
+        if (v.deleted()) break;
         std::string author = label_keys::Author(l->source(), l->author_member_id(), name_of(l->model_name()),
                                                 name_of(l->model_version()));
         expect(Index::kLabelUnique, label_keys::Unique(l->project_id(), l->asset_id(), l->source(), author), id);
-        expect(Index::kLabelByAsset, label_keys::ByAsset(l->project_id(), l->asset_id(), v.id()), "");
         if (l->author_member_id())
           expect(Index::kLabelByAuthor, label_keys::ByAuthor(l->project_id(), l->author_member_id(), v.id()), "");
         expect(Index::kLabelByStatus, label_keys::ByStatus(l->project_id(), l->status(), v.id()), "");

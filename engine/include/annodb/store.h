@@ -101,6 +101,10 @@ class ReadTxn {
   // order (tombstones skipped) until fn returns false.
   Status Scan(RecordKind kind, uint64_t from_id,
               const std::function<bool(const RecordView&)>& fn) const;
+  // Like Scan, but also visits records whose current version is a tombstone
+  // (for as-of reads: a record deleted now may have been live then).
+  Status ScanIncludingDeleted(RecordKind kind, uint64_t from_id,
+                              const std::function<bool(const RecordView&)>& fn) const;
 
   // Point lookup in an index: the value bytes, NotFound when absent. The
   // returned view is valid for the transaction.
@@ -123,6 +127,8 @@ class ReadTxn {
 
  protected:
   ReadTxn(Store* store, MDB_txn* txn) : store_(store), txn_(txn) {}
+  Status ScanImpl(RecordKind kind, uint64_t from_id, bool include_deleted,
+                  const std::function<bool(const RecordView&)>& fn) const;
   friend class Store;
   friend class StoreImpl;
   Store* store_;
@@ -136,6 +142,12 @@ class WriteTxn : public ReadTxn {
   // The actor recorded in the provenance of versions written from now on.
   const Actor& actor() const { return actor_; }
   void set_actor(Actor actor) { actor_ = std::move(actor); }
+  // Restores, instead of stamping, the provenance of versions written from
+  // now on: actor, model, job, lease, time and note are taken from `p`
+  // (replaces_version is still computed). Used when restoring exported
+  // records. Null = stamp from actor() and the clock (the default). `p` must
+  // outlive its use.
+  void set_provenance_override(const ProvenanceInfo* p) { prov_override_ = p; }
 
   // Allocates the next id of `kind` (ids start at 1 and never repeat).
   Status AllocateId(RecordKind kind, uint64_t* id);
@@ -172,7 +184,10 @@ class WriteTxn : public ReadTxn {
   Status Finish();  // writes the changefeed entry and the sequence
   Status Check(int rc, const char* what);
 
+  void BuildProvenance(flatbuffers::FlatBufferBuilder* pb, uint64_t replaces) const;
+
   Actor actor_;
+  const ProvenanceInfo* prov_override_ = nullptr;
   uint64_t pending_seq_ = 0;
   std::vector<ChangeRun> changes_;
   std::vector<int64_t> live_delta_ = std::vector<int64_t>(kRecordKindCount, 0);

@@ -1,0 +1,63 @@
+// Import of a Label Studio JSON export: tasks become assets, annotations
+// become human (or gold) labels, predictions become model labels.
+//
+// The file is Label Studio's "JSON" export: an array of tasks
+//   {"id": 7, "data": {"image": "s3://bucket/a.jpg"},
+//    "annotations": [{"completed_by": {"id": 1, "email": "ann@x.org"}, "lead_time": 4.2,
+//                     "ground_truth": false, "was_cancelled": false,
+//                     "result": [{"from_name": "vehicle", "type": "rectanglelabels",
+//                                 "original_width": 640, "original_height": 480,
+//                                 "value": {"x": 10, "y": 20, "width": 30, "height": 40,
+//                                           "rotation": 0, "rectanglelabels": ["car"]}}]}],
+//    "predictions": [{"model_version": "yolo-8", "score": 0.8, "result": [...]}]}
+// Result types: choices (classification, or multi_classification when the
+// feature is multi-label), rectanglelabels (percent coordinates converted to
+// pixels with original_width/height; rotated boxes are refused),
+// polygonlabels, keypointlabels (points), labels (text spans), textarea
+// (free text), taxonomy (the leaf of each chosen path, as options). Other
+// result types (relation, brushlabels, ...) are skipped and counted.
+//
+// Mapping: a result's from_name is the feature name. The asset's external
+// id is "ls-<task id>" (or the value of options.external_id_key in the
+// task's data), its URI the value of options.data_key (default: the first
+// string in data; a "text" value becomes the asset's inline text). Authors
+// become members named after their e-mail's local part (or "ls-user-<id>"),
+// created when missing. A prediction is a model label named "label-studio"
+// with the prediction's model_version as its version.
+//
+// When the project does not exist it is created, with the dataset, and an
+// ontology inferred from the results (feature kinds from result types,
+// options and classes in first-seen order).
+//
+// The whole file is imported in one write transaction: any bad task refuses
+// the import ("task 7: annotations[0].result[2]: ...") and writes nothing.
+// The file is read into memory whole (Label Studio exports are one JSON
+// array). Re-importing the same file changes nothing.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "annodb/store.h"
+
+namespace annodb {
+
+struct LsImportOptions {
+  std::string project;          // required
+  std::string dataset;          // required
+  std::string data_key;         // task data key holding the asset URI (empty: first string)
+  std::string external_id_key;  // task data key holding the external id (empty: "ls-<id>")
+};
+
+struct LsImportReport {
+  uint64_t tasks = 0, assets_created = 0, labels = 0, predictions = 0, unchanged = 0;
+  uint64_t members_created = 0, cancelled_skipped = 0, results_skipped = 0;
+  bool project_created = false;
+  std::map<std::string, uint64_t> skipped_types;  // result type -> count
+};
+
+Status ImportLabelStudio(Store& store, const std::string& path, const Actor& actor, const LsImportOptions& options,
+                         LsImportReport* report);
+
+}  // namespace annodb

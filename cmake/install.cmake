@@ -17,10 +17,6 @@ include(CMakePackageConfigHelpers)
 
 set(ANNODB_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/annodb)
 
-# The C++ headers need C++20; say so in the exported interface so that a
-# consumer of annodb::annodb_engine compiles them with the right standard.
-target_compile_features(annodb_engine PUBLIC cxx_std_20)
-
 set(_annodb_export_targets annodb_schema annodb_engine)
 if(TARGET annodb)
   list(APPEND _annodb_export_targets annodb)
@@ -51,6 +47,70 @@ else()
   file(GLOB _annodb_fbs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/schema/*.fbs)
 endif()
 install(FILES ${_annodb_fbs} DESTINATION ${CMAKE_INSTALL_DATADIR}/annodb/schema)
+
+# The dependencies the package must find for its consumers: every imported
+# target in the exported link interfaces (for the static engine that includes
+# its PRIVATE dependencies, as $<LINK_ONLY:...>). Derived from the targets so
+# that a dependency added to the engine is carried into annodbConfig.cmake.
+set(_annodb_dep_targets "")
+foreach(_t IN LISTS _annodb_export_targets)
+  get_target_property(_libs ${_t} INTERFACE_LINK_LIBRARIES)
+  if(_libs)
+    foreach(_lib IN LISTS _libs)
+      string(REGEX REPLACE "^\\$<LINK_ONLY:(.*)>$" "\\1" _lib "${_lib}")
+      if(_lib MATCHES "::" AND NOT _lib IN_LIST _annodb_dep_targets)
+        list(APPEND _annodb_dep_targets ${_lib})
+      endif()
+    endforeach()
+  endif()
+endforeach()
+set(ANNODB_CONFIG_DEPENDENCIES "")
+set(_annodb_boost_components "")
+set(_annodb_found_boost FALSE)
+foreach(_dep IN LISTS _annodb_dep_targets)
+  if(_dep STREQUAL "Threads::Threads")
+    set(_line "find_dependency(Threads)")
+  elseif(_dep MATCHES "^simdjson::")
+    set(_line "find_dependency(simdjson)")
+  elseif(_dep MATCHES "^nlohmann_json::")
+    set(_line "find_dependency(nlohmann_json 3)")
+  elseif(_dep MATCHES "^flatbuffers::")
+    set(_line "find_dependency(FlatBuffers)")
+  elseif(_dep MATCHES "^CLI11::")
+    set(_line "find_dependency(CLI11)")
+  elseif(_dep MATCHES "^Boost::(.*)$")
+    if(NOT CMAKE_MATCH_1 MATCHES "^(headers|boost|disable_autolinking|dynamic_linking|diagnostic_definitions)$")
+      list(APPEND _annodb_boost_components ${CMAKE_MATCH_1})
+    endif()
+    set(_annodb_found_boost TRUE)
+    continue()
+  elseif(_dep MATCHES "^PkgConfig::(.*)$")
+    # pkg_check_modules(<prefix> ... <module>) recorded <prefix>_MODULE_NAME.
+    set(_prefix "${CMAKE_MATCH_1}")
+    if(NOT ${_prefix}_MODULE_NAME)
+      message(WARNING "cmake/install.cmake: no pkg-config module name for '${_dep}'; "
+        "the installed annodb package cannot find it for its consumers.")
+      continue()
+    endif()
+    set(_line "_annodb_find_pkgconfig(${_prefix} ${${_prefix}_MODULE_NAME})")
+  elseif(_dep MATCHES "^annodb::")
+    continue()
+  else()
+    message(WARNING "cmake/install.cmake: the installed annodb package does not know how to "
+      "find '${_dep}' for its consumers; add it to the list in cmake/install.cmake.")
+    continue()
+  endif()
+  string(APPEND ANNODB_CONFIG_DEPENDENCIES "${_line}\n")
+endforeach()
+if(_annodb_found_boost)
+  set(_line "find_dependency(Boost ${Boost_VERSION_MAJOR}.${Boost_VERSION_MINOR}")
+  if(_annodb_boost_components)
+    list(REMOVE_DUPLICATES _annodb_boost_components)
+    string(REPLACE ";" " " _c "${_annodb_boost_components}")
+    string(APPEND _line " COMPONENTS ${_c}")
+  endif()
+  string(APPEND ANNODB_CONFIG_DEPENDENCIES "${_line})\n")
+endif()
 
 # CMake package: find_package(annodb CONFIG) -> annodb::annodb, annodb::annodb_engine.
 install(EXPORT annodbTargets

@@ -7,9 +7,14 @@
 //    "metadata": {"camera": "A", "night": true, "lux": 12.5, "n": 3,
 //                 "taken": {"$time": "2024-05-01T12:00:00Z"}},
 //    "embedding": [0.1, 0.2], "text": "..."}
-// external_id and uri are required; unknown top-level keys are refused.
+// external_id and uri are required; unknown top-level keys are refused, but
+// the keys AssetToJson adds (id, dataset_id, dataset, version, sequence,
+// deleted, provenance) are accepted and ignored, so rendered output
+// re-imports. Optional fields may be null ("not given"); metadata values may
+// not (nor arrays, nor objects other than {"$time": ...}).
 //
-// Thread safety: all functions are reentrant.
+// Thread safety: all functions are reentrant (the parser keeps a reusable
+// simdjson parser per thread).
 #pragma once
 
 #include <string>
@@ -22,8 +27,12 @@
 namespace annodb {
 
 // Parses one JSON object into `out`. InvalidArgument names the field and the
-// reason (not JSON, missing field, wrong type, invalid UTF-8, oversized
-// value). Does not apply ValidateAsset; callers do.
+// reason ("metadata.lux: arrays are not supported ...", "width: must not be
+// negative", "not valid UTF-8", "unknown key 'x' ..."). Checks JSON syntax,
+// types and numeric ranges; the size limits of assets.h are left to
+// ValidateAsset, which callers apply. `out` may be reused from row to row:
+// every field is reset, and its metadata entries' buffers are reused. On
+// error `out` holds a partial row.
 Status ParseAssetJson(std::string_view json, AssetInput* out);
 
 // Renders an asset version as one JSON object (no trailing newline):
@@ -32,7 +41,9 @@ Status ParseAssetJson(std::string_view json, AssetInput* out);
 //    "content_hash":"..","metadata":{..},"embedding":[..],"text":"..",
 //    "version":2,"sequence":7,"deleted":false,"provenance":{..}}
 // Absent optional fields are left out. Time metadata renders as
-// {"$time":"<RFC 3339 UTC>"} so the output re-imports to the same value.
+// {"$time":"<RFC 3339 UTC>"} and floats in their shortest round-trip form, so
+// the output re-imports to the same values bit for bit (docs/formats.md,
+// "Asset JSON output"). Never throws.
 std::string AssetToJson(const RecordView& v, std::string_view dataset_name);
 
 // The provenance of a version as a JSON object:
@@ -41,7 +52,11 @@ std::string AssetToJson(const RecordView& v, std::string_view dataset_name);
 //    "replaces_version":..,"note":..}
 std::string ProvenanceToJson(const RecordView& v);
 
-// RFC 3339 / ISO 8601 conversion for time metadata (UTC, microseconds).
+// RFC 3339 conversion for time metadata. Parse accepts
+// YYYY-MM-DD(T|t| )HH:MM:SS[.fraction](Z|z|+HH:MM|-HH:MM), truncating the
+// fraction to microseconds; false for anything else (or an impossible date).
+// Format prints UTC: "2024-05-01T12:00:00Z", with ".ffffff" when the
+// microseconds are not zero.
 bool ParseRfc3339(std::string_view s, int64_t* micros);
 std::string FormatRfc3339(int64_t micros);
 

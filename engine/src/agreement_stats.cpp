@@ -183,9 +183,12 @@ Status AlphaFromPrepared(const Prepared& p, Level level, AlphaResult* out) {
         "no pairable units: Krippendorff's alpha needs at least one unit with two or more values");
   }
   if (p.values.size() < 2) {
-    return Status::InvalidArgument(std::string(kAlphaUndefinedMessage) +
-                                   ": expected disagreement is 0 because every pairable value is " +
-                                   Num(p.values.front()));
+    // Appended piecewise: GCC 12 reports a false -Warray-bounds on the
+    // equivalent chain of operator+ at -O2.
+    std::string msg(kAlphaUndefinedMessage);
+    msg.append(": expected disagreement is 0 because every pairable value is ");
+    msg.append(Num(p.values.front()));
+    return Status::InvalidArgument(std::move(msg));
   }
   Metric metric(level, p);
   // sum_c sum_k o_ck delta2(c,k), accumulated unit by unit (the diagonal of
@@ -202,7 +205,9 @@ Status AlphaFromPrepared(const Prepared& p, Level level, AlphaResult* out) {
   }
   double expected_sum = ExpectedSum(level, p, metric);
   if (!(expected_sum > 0)) {
-    return Status::InvalidArgument(std::string(kAlphaUndefinedMessage) + ": expected disagreement is 0");
+    std::string msg(kAlphaUndefinedMessage);
+    msg.append(": expected disagreement is 0");
+    return Status::InvalidArgument(std::move(msg));
   }
   AlphaResult r;
   r.observed_disagreement = observed_sum / p.n;

@@ -19,6 +19,17 @@ const char* CodeName(Code code) {
   return "Unknown";
 }
 
+Status Status::NotFound(std::string msg) { return Status(Code::kNotFound, std::move(msg)); }
+Status Status::InvalidArgument(std::string msg) { return Status(Code::kInvalidArgument, std::move(msg)); }
+Status Status::AlreadyExists(std::string msg) { return Status(Code::kAlreadyExists, std::move(msg)); }
+Status Status::Corruption(std::string msg) { return Status(Code::kCorruption, std::move(msg)); }
+Status Status::IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
+Status Status::Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
+Status Status::Incompatible(std::string msg) { return Status(Code::kIncompatible, std::move(msg)); }
+Status Status::Conflict(std::string msg) { return Status(Code::kConflict, std::move(msg)); }
+Status Status::Aborted(std::string msg) { return Status(Code::kAborted, std::move(msg)); }
+Status Status::Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
+
 std::string Status::ToString() const {
   if (ok()) return "OK";
   std::string s = CodeName(code_);

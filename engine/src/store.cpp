@@ -191,6 +191,12 @@ Status Store::Open(const std::string& dir, const StoreOptions& options, std::uni
 
   MDB_txn* txn = nullptr;
   rc = mdb_txn_begin(s.env, nullptr, 0, &txn);
+  // Another process may grow the map between our open and this transaction:
+  // adopt its size (no transaction is open in this store yet) and retry.
+  for (int attempt = 0; rc == MDB_MAP_RESIZED && attempt < 8; ++attempt) {
+    mdb_env_set_mapsize(s.env, 0);
+    rc = mdb_txn_begin(s.env, nullptr, 0, &txn);
+  }
   if (rc != MDB_SUCCESS) return LmdbStatus(rc, "beginning the open transaction");
   auto fail = [&](Status st2) {
     mdb_txn_abort(txn);

@@ -389,6 +389,15 @@ void WriteTxn::BuildProvenance(flatbuffers::FlatBufferBuilder* pb, uint64_t repl
   pb->Finish(prov.Finish());
 }
 
+std::string_view WriteTxn::ProvenanceBytes(uint64_t replaces, flatbuffers::FlatBufferBuilder* pb) {
+  bool cacheable = replaces == 0 && prov_override_ == nullptr;
+  if (cacheable && !first_version_prov_.empty()) return first_version_prov_;
+  BuildProvenance(pb, replaces);
+  std::string_view bytes(reinterpret_cast<const char*>(pb->GetBufferPointer()), pb->GetSize());
+  if (cacheable) first_version_prov_.assign(bytes);
+  return bytes;
+}
+
 Status WriteTxn::Put(RecordKind kind, uint64_t id, const uint8_t* payload, size_t size, PutOutcome* outcome) {
   if (!ValidKind(kind)) return Status::InvalidArgument("unknown record kind");
   if (id == 0) return Status::InvalidArgument("record id 0 is reserved");
@@ -426,13 +435,14 @@ Status WriteTxn::Put(RecordKind kind, uint64_t id, const uint8_t* payload, size_
   ANNODB_RETURN_IF_ERROR(MarkChanged(kind, old_version ? ChangeRun::Op::kUpdate : ChangeRun::Op::kCreate, id));
 
   flatbuffers::FlatBufferBuilder pb(256);
-  BuildProvenance(&pb, old_version);
+  std::string_view prov = ProvenanceBytes(old_version, &pb);
   envelope::Header h{kind, 0, old_version + 1, pending_seq_};
-  size_t total = envelope::EncodedSize(pb.GetSize(), size);
+  size_t total = envelope::EncodedSize(prov.size(), size);
   MDB_val nv{total, nullptr};
   k = Val(key);
   ANNODB_RETURN_IF_ERROR(Check(mdb_put(txn_, impl.records[k_index], &k, &nv, MDB_RESERVE), "writing a record"));
-  envelope::Write(static_cast<uint8_t*>(nv.mv_data), h, pb.GetBufferPointer(), pb.GetSize(), payload, size);
+  envelope::Write(static_cast<uint8_t*>(nv.mv_data), h, reinterpret_cast<const uint8_t*>(prov.data()), prov.size(),
+                  payload, size);
   if (old_version == 0 || revive) live_delta_[k_index] += 1;
   if (outcome) *outcome = old_version ? PutOutcome::kUpdated : PutOutcome::kCreated;
   return Status::OK();

@@ -141,13 +141,19 @@ class WriteTxn : public ReadTxn {
  public:
   // The actor recorded in the provenance of versions written from now on.
   const Actor& actor() const { return actor_; }
-  void set_actor(Actor actor) { actor_ = std::move(actor); }
+  void set_actor(Actor actor) {
+    actor_ = std::move(actor);
+    first_version_prov_.clear();
+  }
   // Restores, instead of stamping, the provenance of versions written from
   // now on: actor, model, job, lease, time and note are taken from `p`
   // (replaces_version is still computed). Used when restoring exported
   // records. Null = stamp from actor() and the clock (the default). `p` must
   // outlive its use.
-  void set_provenance_override(const ProvenanceInfo* p) { prov_override_ = p; }
+  void set_provenance_override(const ProvenanceInfo* p) {
+    prov_override_ = p;
+    first_version_prov_.clear();
+  }
 
   // Allocates the next id of `kind` (ids start at 1 and never repeat).
   Status AllocateId(RecordKind kind, uint64_t* id);
@@ -185,9 +191,14 @@ class WriteTxn : public ReadTxn {
   Status Check(int rc, const char* what);
 
   void BuildProvenance(flatbuffers::FlatBufferBuilder* pb, uint64_t replaces) const;
+  // The provenance bytes of a version replacing `replaces`. The provenance of
+  // first versions is built once per transaction and actor (a bulk import
+  // creates thousands), so its time is the time of the first write.
+  std::string_view ProvenanceBytes(uint64_t replaces, flatbuffers::FlatBufferBuilder* pb);
 
   Actor actor_;
   const ProvenanceInfo* prov_override_ = nullptr;
+  std::string first_version_prov_;
   uint64_t pending_seq_ = 0;
   std::vector<ChangeRun> changes_;
   std::vector<int64_t> live_delta_ = std::vector<int64_t>(kRecordKindCount, 0);

@@ -498,6 +498,433 @@ ANNODB_EXPORT int annodb_sync(annodb_store* store);
  * ANNODB_IO_ERROR. */
 ANNODB_EXPORT int annodb_backup(annodb_store* store, const char* dest_dir);
 
+/* ------------------------------------------------------------------------ */
+/* Projects and ontologies                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Settings of a project (annodb_project_create, annodb_project_set_settings).
+ * Initialise with annodb_project_settings_init, then change fields. A
+ * struct that is all zero except struct_size is refused by the checks below
+ * (overlap and lease_ttl_s must be at least 1): use the _init function. */
+typedef struct annodb_project_settings {
+  size_t struct_size;       /* sizeof(annodb_project_settings) as the caller compiled it */
+  uint32_t overlap;         /* labels needed per asset from distinct members, 1..100; default 1 */
+  uint32_t lease_ttl_s;     /* lease time-to-live in seconds, 1..604800 (7 days); default 1800 */
+  double review_fraction;   /* share of labels sent to review, 0..1 (stored as a 32-bit float); default 0 */
+  double gold_rate;         /* share of gold (benchmark) tasks, 0..1 (stored as a 32-bit float); default 0 */
+  uint32_t max_leases;      /* leases a member may hold at once; 0 = unlimited (default) */
+  const char* instructions; /* Markdown for labellers, at most 1 MiB; NULL = none (default) */
+} annodb_project_settings;
+
+/* Fills *settings with the defaults and settings->struct_size = struct_size
+ * (pass sizeof(annodb_project_settings)). Errors: ANNODB_INVALID_ARGUMENT
+ * (NULL, struct_size out of range). Thread-safe. */
+ANNODB_EXPORT int annodb_project_settings_init(annodb_project_settings* settings, size_t struct_size);
+
+/* Creates project `name` (1..200 bytes of UTF-8) labelling the datasets named
+ * in the array `datasets` (`dataset_count` names, at least one, no
+ * duplicates; an array rather than a comma list because dataset names may
+ * contain commas) against the ontology `ontology_json`, the ontology file
+ * format of docs/formats.md:
+ *   {"features":[{"name":"weather","kind":"classification","options":["sunny","rain"]},
+ *                {"name":"vehicle","kind":"bbox","classes":["car","truck"]},
+ *                {"name":"road","kind":"polygon"},{"name":"caption","kind":"text"}]}
+ * Kinds: classification, multi_classification (both need "options"), bbox,
+ * polygon, polyline, point, mask, span ("classes" optional), text. Options
+ * and classes are ordered; an optional "required": true is recorded with the
+ * feature.
+ *   settings: NULL = the defaults of annodb_project_settings_init.
+ *   id:       optional; receives the project id.
+ * Errors: ANNODB_INVALID_ARGUMENT (NULL arguments, a bad name, an ontology
+ * problem naming the feature, settings out of range), ANNODB_NOT_FOUND (no
+ * such dataset), ANNODB_ALREADY_EXISTS (the name is taken). */
+ANNODB_EXPORT int annodb_project_create(annodb_store* store, const char* name, const char* const* datasets,
+                                        size_t dataset_count, const char* ontology_json,
+                                        const annodb_project_settings* settings, const annodb_actor* actor,
+                                        uint64_t* id);
+
+/* Sets *id to the id of the project named `name`. Errors: ANNODB_NOT_FOUND,
+ * ANNODB_INVALID_ARGUMENT. */
+ANNODB_EXPORT int annodb_project_find(annodb_store* store, const char* name, uint64_t* id);
+
+/* Project `name` as of `as_of` (ANNODB_CURRENT = now) as a JSON object:
+ *   {"id":1,"name":"street","datasets":["cams"],"dataset_ids":[1],
+ *    "ontology":{"features":[{"name":"weather","kind":"classification",
+ *                             "options":["sunny","rain"]}, ...]},
+ *    "settings":{"overlap":1,"lease_ttl_s":1800,"review_fraction":0,
+ *                "gold_rate":0,"max_leases":0,"instructions":""},
+ *    "version":2,"sequence":9,"provenance":{...}}
+ * "ontology" is in the ontology file format (it can be passed back to
+ * annodb_project_extend_ontology after appending to it). Errors:
+ * ANNODB_NOT_FOUND (no such project, or it did not exist at as_of). Free
+ * *out with annodb_free. */
+ANNODB_EXPORT int annodb_project_get(annodb_store* store, const char* name, uint64_t as_of, char** out,
+                                     size_t* out_len);
+
+/* Every project as a JSON array of annodb_project_get objects, in id order. */
+ANNODB_EXPORT int annodb_project_list(annodb_store* store, char** out, size_t* out_len);
+
+/* Replaces every setting of project `name` with *settings (a new project
+ * version; fields are not merged: start from annodb_project_settings_init
+ * and set each field, reading the current values from annodb_project_get
+ * when only some should change). *outcome (optional) receives
+ * ANNODB_PUT_UPDATED or ANNODB_PUT_UNCHANGED. Errors:
+ * ANNODB_INVALID_ARGUMENT (NULL settings, bad struct_size, out of range),
+ * ANNODB_NOT_FOUND. */
+ANNODB_EXPORT int annodb_project_set_settings(annodb_store* store, const char* name,
+                                              const annodb_project_settings* settings, const annodb_actor* actor,
+                                              int* outcome);
+
+/* Replaces the ontology of project `name` with `ontology_json` (the whole
+ * ontology, in the format of annodb_project_create), which must only add to
+ * the current one: new features at any position, options and classes
+ * appended; nothing removed, reordered or changed in kind, so existing labels
+ * stay valid. A new project version. *outcome (optional) receives
+ * ANNODB_PUT_UPDATED or ANNODB_PUT_UNCHANGED. Errors:
+ * ANNODB_INVALID_ARGUMENT (bad JSON, a removal or change naming the
+ * feature), ANNODB_NOT_FOUND. */
+ANNODB_EXPORT int annodb_project_extend_ontology(annodb_store* store, const char* name, const char* ontology_json,
+                                                 const annodb_actor* actor, int* outcome);
+
+/* Adds dataset `dataset` to project `name` (a new project version; datasets
+ * can be added, never removed). *outcome (optional): ANNODB_PUT_UPDATED, or
+ * ANNODB_PUT_UNCHANGED when the project already has it. Errors:
+ * ANNODB_NOT_FOUND (no such project or dataset). */
+ANNODB_EXPORT int annodb_project_add_dataset(annodb_store* store, const char* name, const char* dataset,
+                                             const annodb_actor* actor, int* outcome);
+
+/* ------------------------------------------------------------------------ */
+/* Members                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Roles are passed and returned as strings: "labeler", "reviewer", "admin". */
+
+/* Adds member `name` (1..200 bytes of UTF-8 without white space, commas or
+ * '@': comments mention members as @name) with role `role` and an optional
+ * `display_name` (NULL = none). The member is active. *id (optional)
+ * receives the member id. Errors: ANNODB_INVALID_ARGUMENT (bad name, unknown
+ * role), ANNODB_ALREADY_EXISTS. */
+ANNODB_EXPORT int annodb_member_add(annodb_store* store, const char* name, const char* role,
+                                    const char* display_name, const annodb_actor* actor, uint64_t* id);
+
+/* Member `name` as a JSON object:
+ *   {"id":1,"name":"alice","display_name":"Alice","role":"labeler","active":true,"version":1}
+ * Errors: ANNODB_NOT_FOUND. */
+ANNODB_EXPORT int annodb_member_get(annodb_store* store, const char* name, char** out, size_t* out_len);
+
+/* Every member (active or not) as a JSON array of annodb_member_get objects,
+ * in id order. */
+ANNODB_EXPORT int annodb_member_list(annodb_store* store, char** out, size_t* out_len);
+
+/* Activates (active non-zero) or deactivates member `name`: a new version
+ * (ANNODB_PUT_UPDATED), or ANNODB_PUT_UNCHANGED in *outcome (optional) when
+ * it already is. A deactivated member keeps its labels and comments and can
+ * still be mentioned. Errors: ANNODB_NOT_FOUND. */
+ANNODB_EXPORT int annodb_member_set_active(annodb_store* store, const char* name, int active,
+                                           const annodb_actor* actor, int* outcome);
+
+/* Changes the role of member `name` ("labeler", "reviewer", "admin"); a new
+ * version or ANNODB_PUT_UNCHANGED as for annodb_member_set_active. Errors:
+ * ANNODB_INVALID_ARGUMENT (unknown role), ANNODB_NOT_FOUND. */
+ANNODB_EXPORT int annodb_member_set_role(annodb_store* store, const char* name, const char* role,
+                                         const annodb_actor* actor, int* outcome);
+
+/* ------------------------------------------------------------------------ */
+/* Labels                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Label JSON. Inputs use the label import line of docs/formats.md:
+ *   {"project":"street","dataset":"cams","asset":"img-0001","author":"alice",
+ *    "source":"human","status":"submitted","time_spent_ms":5300,
+ *    "annotations":[{"feature":"weather","value":"rain"},
+ *                   {"feature":"tags","values":["wet","night"]},
+ *                   {"feature":"vehicle","class":"car","bbox":[10,20,100,50],"score":0.91},
+ *                   {"feature":"road","polygon":[[0,0],[10,0],[10,10]]},
+ *                   {"feature":"lane","polyline":[[0,0],[5,5]]},
+ *                   {"feature":"head","point":[3,4]},
+ *                   {"feature":"sky","mask":{"size":[480,640],"counts":"<COCO RLE>"}},
+ *                   {"feature":"entity","class":"PER","span":[0,4]},
+ *                   {"feature":"caption","text":"a red car"}]}
+ * "asset" is the asset's external id in "dataset". A model prediction has
+ * "source":"model" and "model":{"name":..,"version":..} instead of
+ * "author". "status" defaults to "submitted". Outputs are the same object
+ * with names resolved, plus "id", "project_id", "asset_id", "version",
+ * "sequence", "deleted" and "provenance" (those are ignored when an output
+ * is passed back in). Every annotation is checked against the project's
+ * ontology and the asset (its width/height and text, where known): an
+ * invalid one is refused with ANNODB_INVALID_ARGUMENT and a message naming
+ * it ("annotations[2] (vehicle): box width and height must be positive"),
+ * and nothing is written. */
+
+/* Creates or updates the label of one JSON line (an upsert keyed by
+ * (project, asset, source, author or model name and version): putting the
+ * same label twice writes nothing the second time). *id (optional)
+ * receives the label id, *outcome (optional) ANNODB_PUT_CREATED, _UPDATED or
+ * _UNCHANGED. Errors: ANNODB_INVALID_ARGUMENT (bad JSON, an invalid
+ * annotation, the asset not in a dataset of the project), ANNODB_NOT_FOUND
+ * (no such project, dataset, asset or member). */
+ANNODB_EXPORT int annodb_label_put_json(annodb_store* store, const char* json, const annodb_actor* actor,
+                                        uint64_t* id, int* outcome);
+
+/* Writes a new version of label `id` from a JSON object with any of
+ * "annotations" (replaces them all), "status" and "time_spent_ms"; keys left
+ * out keep their current values. The label's project, asset, author, source
+ * and model cannot change: those keys (and the output-only ones) may appear,
+ * so an edited annodb_label_get output can be passed back, but a different
+ * value is refused. *outcome (optional): ANNODB_PUT_UPDATED or
+ * ANNODB_PUT_UNCHANGED. Errors: ANNODB_INVALID_ARGUMENT (bad JSON, unknown
+ * key, invalid annotation, an identity key changed), ANNODB_NOT_FOUND (no
+ * such live label). */
+ANNODB_EXPORT int annodb_label_update_json(annodb_store* store, uint64_t id, const char* json,
+                                           const annodb_actor* actor, int* outcome);
+
+/* Deletes label `id` (a tombstone version; its history stays readable, and
+ * the same author may label the asset again). Errors: ANNODB_NOT_FOUND (no
+ * such label, or already deleted). */
+ANNODB_EXPORT int annodb_label_delete(annodb_store* store, uint64_t id, const annodb_actor* actor);
+
+/* Label `id` as of `as_of` (ANNODB_CURRENT = now) as a label JSON object.
+ * Errors: ANNODB_NOT_FOUND (never existed, or deleted at that point). */
+ANNODB_EXPORT int annodb_label_get(annodb_store* store, uint64_t id, uint64_t as_of, char** out, size_t* out_len);
+
+/* Every version of label `id`, oldest first, as a JSON array of label
+ * objects (a deletion included, with "deleted":true). Errors:
+ * ANNODB_NOT_FOUND. */
+ANNODB_EXPORT int annodb_label_history(annodb_store* store, uint64_t id, char** out, size_t* out_len);
+
+/* Which labels annodb_label_list returns. Initialise with
+ * annodb_label_filter_init (all zero except struct_size = no filter). */
+typedef struct annodb_label_filter {
+  size_t struct_size;      /* sizeof(annodb_label_filter) as the caller compiled it */
+  uint64_t asset_id;       /* only labels of this asset; 0 = any */
+  const char* dataset;     /* with external_id: only labels of that asset (by name); NULL = any */
+  const char* external_id; /* ... */
+  const char* author;      /* only labels by this member (name); NULL = any */
+  const char* status;      /* "draft", "submitted", "accepted" or "rejected"; NULL = any */
+} annodb_label_filter;
+
+/* Fills *filter with "no filter" and filter->struct_size = struct_size (pass
+ * sizeof(annodb_label_filter)). Errors: ANNODB_INVALID_ARGUMENT. Thread-safe. */
+ANNODB_EXPORT int annodb_label_filter_init(annodb_label_filter* filter, size_t struct_size);
+
+/* The live labels of project `project` matching `filter` (NULL = all), as a
+ * JSON array of label objects: by asset then id, or by id when filtering by
+ * author or status; only labels after label id `after` (0 = from the
+ * start; pass the last "id" of a page to get the next), at most `limit` (0 =
+ * 1000). An asset is given by id or by dataset + external_id (both: they
+ * must name the same asset). Errors: ANNODB_INVALID_ARGUMENT (external_id
+ * without dataset, unknown status, bad struct_size), ANNODB_NOT_FOUND (no
+ * such project, asset or member; `after` names no label). */
+ANNODB_EXPORT int annodb_label_list(annodb_store* store, const char* project, const annodb_label_filter* filter,
+                                    uint64_t after, size_t limit, char** out, size_t* out_len);
+
+/* Imports the JSON Lines file at `path` ("-" reads standard input): one label
+ * JSON line per line, blank lines skipped; labels and model predictions
+ * alike. All or nothing for bad lines: every line is parsed, resolved and
+ * validated first, and a bad one refuses the import with "line N: <reason>"
+ * (naming the annotation) and nothing written. Then lines are written in
+ * batches of `batch_rows` (0 = 20000), one commit each. An upsert: importing
+ * the same file twice writes nothing new. A system actor (or NULL) is
+ * recorded as an import job.
+ *   report_json: optional; on success {"lines":..,"created":..,"updated":..,
+ *                "unchanged":..,"job_id":..,"batches":..}. Free with annodb_free.
+ * Errors: ANNODB_INVALID_ARGUMENT (a bad line), ANNODB_NOT_FOUND (no such
+ * file, or an unknown name in a line), ANNODB_IO_ERROR (the file cannot be
+ * read). */
+ANNODB_EXPORT int annodb_label_import_jsonl(annodb_store* store, const char* path, size_t batch_rows,
+                                            const annodb_actor* actor, char** report_json, size_t* report_len);
+
+/* Imports a Label Studio JSON export (an array of tasks with "data",
+ * "annotations[].result[]" and "predictions[].result[]") at `path` into
+ * project `project` and dataset `dataset`, both created when missing (the
+ * ontology then inferred from the results). Tasks become assets (external
+ * id "ls-<task id>", or the task data value under `external_id_key`; URI the
+ * data value under `data_key`, or the first string in "data"; NULL or "" for
+ * either = that default), annotations human labels by members named after
+ * their e-mail (created when missing), predictions model labels
+ * ("label-studio", version = model_version). Result types: choices,
+ * rectanglelabels, polygonlabels, keypointlabels, labels (text spans),
+ * textarea, taxonomy; others are skipped and counted. One write transaction:
+ * a bad task refuses the import ("task 7: annotations[0].result[2]: ...")
+ * and writes nothing; re-importing the same file changes nothing.
+ *   report_json: optional; on success {"tasks":..,"assets_created":..,
+ *                "labels":..,"predictions":..,"unchanged":..,
+ *                "members_created":..,"cancelled_skipped":..,
+ *                "results_skipped":..,"project_created":bool,
+ *                "skipped_types":{"relation":1,...}}.
+ * Errors: ANNODB_INVALID_ARGUMENT (not a Label Studio export, a bad task),
+ * ANNODB_NOT_FOUND (no such file), ANNODB_IO_ERROR (the file cannot be read). */
+ANNODB_EXPORT int annodb_label_studio_import(annodb_store* store, const char* path, const char* project,
+                                             const char* dataset, const char* data_key, const char* external_id_key,
+                                             const annodb_actor* actor, char** report_json, size_t* report_len);
+
+/* ------------------------------------------------------------------------ */
+/* Comments and issues                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Comment JSON (outputs):
+ *   {"id":7,"thread_id":7,"reply":false,"project":"street","project_id":1,
+ *    "dataset":"cams","asset":"img-0001","asset_id":3,"label_id":5,
+ *    "annotation":2,"region":{"box":[x,y,w,h]} or {"point":[x,y]},
+ *    "author":"alice","body":"Is this a @bob truck?","mentions":["bob"],
+ *    "issue":"open","version":1,"sequence":12,"deleted":false,"provenance":{...}}
+ * "thread_id" is the id of the thread's first comment (its own id for a
+ * first comment); "project"/"project_id", "label_id", "annotation" and
+ * "region" are left out when not set. "issue" is "none", "open",
+ * "resolved" or "reopened" (replies: "none"). Bodies are Markdown, 1 byte
+ * to 64 KiB of UTF-8; every @name in a body must name a member (an unknown
+ * one is ANNODB_NOT_FOUND and nothing is written) and puts an unread entry
+ * in that member's inbox. */
+
+/* What a new thread is about. Initialise with annodb_comment_target_init
+ * (all zero except struct_size is the same). Give asset_id, or label_id
+ * (the asset and project are the label's), optionally one annotation of the
+ * label, optionally a region of the asset (a box or a point, not both;
+ * inside the asset's width/height where known). */
+typedef struct annodb_comment_target {
+  size_t struct_size;        /* sizeof(annodb_comment_target) as the caller compiled it */
+  uint64_t asset_id;         /* the asset; 0 with label_id set */
+  uint64_t label_id;         /* a label; 0 = on the asset */
+  int has_annotation;        /* non-zero: about annotation annotation_index of the label */
+  uint32_t annotation_index; /* 0-based index into the label's "annotations" */
+  int has_region_box;        /* non-zero: at box (box_x, box_y, box_w, box_h), pixels */
+  double box_x, box_y, box_w, box_h;
+  int has_region_point;      /* non-zero: at point (point_x, point_y), pixels */
+  double point_x, point_y;
+  const char* project;       /* project name: required for an issue on an asset; with a
+                                label it must be the label's project (NULL = the label's) */
+  int issue;                 /* non-zero: the thread is an issue (open) */
+} annodb_comment_target;
+
+/* Fills *target with zeros and target->struct_size = struct_size (pass
+ * sizeof(annodb_comment_target)). Errors: ANNODB_INVALID_ARGUMENT. Thread-safe. */
+ANNODB_EXPORT int annodb_comment_target_init(annodb_comment_target* target, size_t struct_size);
+
+/* Starts a thread about *target with a first comment by member `author`
+ * (a name) with Markdown `body`. *id (optional) receives the comment id,
+ * which is also the thread id. Errors: ANNODB_INVALID_ARGUMENT (empty or
+ * oversized body, neither asset_id nor label_id, annotation index out of
+ * range or without a label, region outside the asset or both kinds, an
+ * issue without a project, a project unlike the label's),
+ * ANNODB_NOT_FOUND (no such asset, label, project, author or mentioned
+ * member). */
+ANNODB_EXPORT int annodb_comment_add(annodb_store* store, const annodb_comment_target* target, const char* author,
+                                     const char* body, const annodb_actor* actor, uint64_t* id);
+
+/* Replies to thread `thread_id` (the id of its first comment). *id
+ * (optional) receives the reply's id. Errors: ANNODB_NOT_FOUND (no such
+ * thread or member), ANNODB_INVALID_ARGUMENT (thread_id names a reply, bad
+ * body). */
+ANNODB_EXPORT int annodb_comment_reply(annodb_store* store, uint64_t thread_id, const char* author,
+                                       const char* body, const annodb_actor* actor, uint64_t* id);
+
+/* Replaces the body of comment `id` (a new version; earlier bodies stay in
+ * its history). New mentions land in inboxes. Errors: as annodb_comment_reply. */
+ANNODB_EXPORT int annodb_comment_edit(annodb_store* store, uint64_t id, const char* body,
+                                      const annodb_actor* actor);
+
+/* Resolves the issue `thread_id` (open or reopened -> resolved), or reopens
+ * it (resolved -> reopened); each a new version of the thread's first
+ * comment with provenance. Errors: ANNODB_CONFLICT (already in that state),
+ * ANNODB_INVALID_ARGUMENT (not an issue), ANNODB_NOT_FOUND. */
+ANNODB_EXPORT int annodb_comment_resolve(annodb_store* store, uint64_t thread_id, const annodb_actor* actor);
+ANNODB_EXPORT int annodb_comment_reopen(annodb_store* store, uint64_t thread_id, const annodb_actor* actor);
+
+/* Comment `id` as of `as_of` (ANNODB_CURRENT = now) as a comment JSON
+ * object. Errors: ANNODB_NOT_FOUND. */
+ANNODB_EXPORT int annodb_comment_get(annodb_store* store, uint64_t id, uint64_t as_of, char** out,
+                                     size_t* out_len);
+
+/* Every version of comment `id`, oldest first (edits, resolves, reopens), as
+ * a JSON array of comment objects. Errors: ANNODB_NOT_FOUND. */
+ANNODB_EXPORT int annodb_comment_history(annodb_store* store, uint64_t id, char** out, size_t* out_len);
+
+/* Threads, oldest first, as a JSON array of their first comments, each with
+ * "replies": the number of replies. Give exactly one of: `asset_id` (threads
+ * on the asset, its labels' included), `label_id` (threads on the label), or
+ * `project` (a name; the project's issues, which requires open_issues_only).
+ * open_issues_only non-zero: only issues that are open or reopened. Errors:
+ * ANNODB_INVALID_ARGUMENT (none or several given, project without
+ * open_issues_only), ANNODB_NOT_FOUND (no such project). */
+ANNODB_EXPORT int annodb_comment_threads(annodb_store* store, uint64_t asset_id, uint64_t label_id,
+                                         const char* project, int open_issues_only, char** out, size_t* out_len);
+
+/* The comments of thread `thread_id`: the first, then the replies, oldest
+ * first, as a JSON array of comment objects. Errors: ANNODB_NOT_FOUND. */
+ANNODB_EXPORT int annodb_comment_thread(annodb_store* store, uint64_t thread_id, char** out, size_t* out_len);
+
+/* The inbox of member `member` (a name): the comments that mention them,
+ * newest first, as a JSON array of comment objects, each with "read":
+ * true/false. unread_only non-zero: only the unread ones. Errors:
+ * ANNODB_NOT_FOUND (no such member). */
+ANNODB_EXPORT int annodb_inbox(annodb_store* store, const char* member, int unread_only, char** out,
+                               size_t* out_len);
+
+/* Marks comment `comment_id` read in the inbox of member `member`. Marking
+ * a read entry again is fine. Errors: ANNODB_NOT_FOUND (no such member, or
+ * the comment is not in their inbox). */
+ANNODB_EXPORT int annodb_inbox_mark_read(annodb_store* store, const char* member, uint64_t comment_id,
+                                         const annodb_actor* actor);
+
+/* ------------------------------------------------------------------------ */
+/* NDJSON export and restore                                                */
+/* ------------------------------------------------------------------------ */
+
+/* What an export covers. Initialise with annodb_export_options_init (all
+ * zero except struct_size = everything, now). */
+typedef struct annodb_export_options {
+  size_t struct_size;   /* sizeof(annodb_export_options) as the caller compiled it */
+  const char* project;  /* only this project's labels and its datasets' assets; NULL = all */
+  const char* dataset;  /* only this dataset's assets; NULL = all */
+  const char* snapshot; /* read as of this named snapshot; NULL = see as_of */
+  uint64_t as_of;       /* read as of this sequence; 0 or ANNODB_CURRENT = now */
+} annodb_export_options;
+
+/* Fills *opts with the defaults and opts->struct_size = struct_size (pass
+ * sizeof(annodb_export_options)). Errors: ANNODB_INVALID_ARGUMENT. Thread-safe. */
+ANNODB_EXPORT int annodb_export_options_init(annodb_export_options* opts, size_t struct_size);
+
+/* Exports the store (or the part `opts` selects; NULL = all, now) as NDJSON
+ * (docs/formats.md, "NDJSON export": a header line, then members, datasets,
+ * projects, and one line per asset with its labels, comments and
+ * provenance) into the file `path`, from one read transaction (a consistent
+ * snapshot; writers go on meanwhile), streaming with memory independent of
+ * the store's size. The file is written beside `path` and renamed over it
+ * when complete: a failed export leaves no partial file (and an existing
+ * file at `path` as it was). Exporting the same state twice gives the same
+ * bytes.
+ *   report_json: optional; on success {"lines":..,"assets":..,"labels":..,
+ *                "comments":..,"sequence":..} ("sequence": the state exported).
+ * Errors: ANNODB_INVALID_ARGUMENT (both snapshot and as_of, as_of in the
+ * future, bad struct_size), ANNODB_NOT_FOUND (no such project, dataset or
+ * snapshot), ANNODB_IO_ERROR (the file cannot be written). */
+ANNODB_EXPORT int annodb_export_ndjson(annodb_store* store, const char* path, const annodb_export_options* opts,
+                                       char** report_json, size_t* report_len);
+
+/* As annodb_export_ndjson, into a malloc'd buffer: *out (required) receives
+ * the NDJSON text (NUL-terminated; the whole export is held in memory),
+ * *out_len (optional) its length. Free both outputs with annodb_free. */
+ANNODB_EXPORT int annodb_export_ndjson_buffer(annodb_store* store, const annodb_export_options* opts, char** out,
+                                              size_t* out_len, char** report_json, size_t* report_len);
+
+/* Restores an NDJSON export from the file `path` ("-" reads standard input)
+ * with every record's provenance as exported. Members, datasets, projects,
+ * assets and labels with the same names (keys) are updated (an upsert);
+ * comments have no names and are always added, so restore into an empty
+ * store: that reproduces the exported state, and exporting it again gives
+ * the same bytes. The whole file
+ * is restored in one write transaction (one commit): a bad line refuses the
+ * restore with "line N: <reason>" and writes nothing. The versions written
+ * keep the exported provenance (who, when); the commit itself is recorded as
+ * the import job "restore".
+ *   report_json: optional; on success {"lines":..,"members":..,
+ *                "datasets":..,"projects":..,"assets":..,"labels":..,
+ *                "comments":..}.
+ * Errors: ANNODB_INVALID_ARGUMENT (a bad line), ANNODB_NOT_FOUND (no such
+ * file), ANNODB_IO_ERROR (the file cannot be read). */
+ANNODB_EXPORT int annodb_restore_ndjson(annodb_store* store, const char* path, char** report_json,
+                                        size_t* report_len);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -47,6 +47,15 @@ const char* IndexName(Index index) {
     case Index::kCommentByThread: return "idx.comment_by_thread";
     case Index::kIssueByProject: return "idx.issue_by_project";
     case Index::kInbox: return "idx.inbox";
+    case Index::kQueueTask: return "idx.queue_task";
+    case Index::kQueueReady: return "idx.queue_ready";
+    case Index::kQueueAhead: return "idx.queue_ahead";
+    case Index::kQueueTouch: return "idx.queue_touch";
+    case Index::kQueueCursor: return "idx.queue_cursor";
+    case Index::kLeaseByExpiry: return "idx.lease_by_expiry";
+    case Index::kLeaseByMember: return "idx.lease_by_member";
+    case Index::kQueueBatch: return "idx.queue_batch";
+    case Index::kQueueCounts: return "idx.queue_counts";
     case Index::kCount: break;
   }
   return "idx.unknown";

@@ -22,7 +22,19 @@ enum class Index : uint8_t {
   kCommentByThread = 11,   // thread id + comment id           -> empty
   kIssueByProject = 12,    // project id + issue state (u8) + comment id -> empty
   kInbox = 13,             // member id + comment id           -> read flag (u8)
-  kCount = 14,
+  // The queue (queue.h; layouts in docs/queue.md). Queue state is not a
+  // versioned record: tasks change on every lease, and the leases themselves
+  // are the versioned, provenance-carrying records.
+  kQueueTask = 14,         // project id + asset id            -> task state (queue_state.h)
+  kQueueReady = 15,        // project id + lane (u8) + order key + asset id -> empty
+  kQueueAhead = 16,        // same keys as kQueueReady: ready tasks placed behind some member's cursor
+  kQueueTouch = 17,        // project id + asset id + member id -> touch state (u8)
+  kQueueCursor = 18,       // project id + member id + lane (u8) -> cursor state
+  kLeaseByExpiry = 19,     // expiry (i64) + lease id          -> empty (active leases only)
+  kLeaseByMember = 20,     // member id + lease id             -> project id (active leases only)
+  kQueueBatch = 21,        // project id + batch id + asset id -> empty
+  kQueueCounts = 22,       // project id + counter (u8)        -> u64 BE
+  kCount = 23,
 };
 
 // The LMDB database name of an index ("idx.asset_by_external_id", ...).

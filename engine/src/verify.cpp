@@ -1,5 +1,6 @@
 // VerifyStore: a full consistency check of a store (see verify.h).
 #include "annodb/verify.h"
+#include "queue_verify.h"
 
 #include <cstring>
 #include <unordered_map>
@@ -285,7 +286,10 @@ Status VerifyStore(Store& store, VerifyReport* report, size_t max_problems) {
     ANNODB_RETURN_IF_ERROR(ReadMetaU64(t.raw(), store.impl().meta, kMetaFormat, &format));
     if (format != kFormatVersion) report->problems.push_back("format marker is " + std::to_string(format));
     Checker c(store.impl(), t.raw(), report, max_problems);
-    return c.Run();
+    ANNODB_RETURN_IF_ERROR(c.Run());
+    ANNODB_RETURN_IF_ERROR(queue::VerifyQueue(t, &report->problems, &report->index_entries_checked));
+    if (max_problems && report->problems.size() > max_problems) report->problems.resize(max_problems);
+    return Status::OK();
   });
 }
 

@@ -1,0 +1,325 @@
+// Queue state: encodings, lane placement, counters, lease records.
+#include "queue_state.h"
+
+#include <xxhash.h>
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+#include "annodb/keys.h"
+#include "annodb/schema/project_generated.h"
+#include "text_checks.h"
+
+namespace annodb::queue {
+namespace {
+
+void PutU32(std::string* s, uint32_t v) {
+  for (int i = 3; i >= 0; --i) s->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint32_t GetU32(const char* p) {
+  const auto* b = reinterpret_cast<const unsigned char*>(p);
+  return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
+}
+
+// Doubles as unsigned integers whose order is the doubles' order.
+uint64_t SortableDouble(double d) {
+  uint64_t bits = std::bit_cast<uint64_t>(d);
+  return (bits & (uint64_t{1} << 63)) ? ~bits : bits | (uint64_t{1} << 63);
+}
+
+flatbuffers::FlatBufferBuilder& LeaseBuilder() {
+  thread_local flatbuffers::FlatBufferBuilder b(256);
+  return b;
+}
+
+}  // namespace
+
+std::string EncodeTask(const Task& t) {
+  std::string s;
+  s.reserve(kTaskBytes);
+  s.push_back(1);  // layout version
+  s.push_back(static_cast<char>(t.stage));
+  s.push_back(static_cast<char>(t.gold ? 1 : 0));
+  s.push_back(0);
+  PutU32(&s, t.submitted);
+  PutU32(&s, t.holders);
+  PutU32(&s, t.reviewing);
+  s += EncodeU64(std::bit_cast<uint64_t>(t.priority));
+  s += EncodeU64(t.batch);
+  return s;
+}
+
+bool DecodeTask(std::string_view b, Task* out) {
+  if (b.size() != kTaskBytes || b[0] != 1) return false;
+  auto stage = static_cast<uint8_t>(b[1]);
+  if (stage > static_cast<uint8_t>(Stage::Done)) return false;
+  out->stage = static_cast<Stage>(stage);
+  out->gold = b[2] != 0;
+  out->submitted = GetU32(b.data() + 4);
+  out->holders = GetU32(b.data() + 8);
+  out->reviewing = GetU32(b.data() + 12);
+  out->priority = std::bit_cast<double>(DecodeU64(b.data() + 16));
+  out->batch = DecodeU64(b.data() + 24);
+  return std::isfinite(out->priority);
+}
+
+std::string OrderKey(double priority, uint64_t batch, uint64_t asset_id) {
+  return KeyBuilder().U64(~SortableDouble(priority)).U64(batch).U64(asset_id).str();
+}
+uint64_t AssetOfOrderKey(std::string_view k) { return k.size() >= 8 ? DecodeU64(k.data() + k.size() - 8) : 0; }
+
+std::string TaskKey(uint64_t p, uint64_t a) { return KeyBuilder().U64(p).U64(a).str(); }
+std::string LanePrefix(uint64_t p, Lane lane) { return KeyBuilder().U64(p).U8(static_cast<uint8_t>(lane)).str(); }
+std::string TouchKey(uint64_t p, uint64_t a, uint64_t m) { return KeyBuilder().U64(p).U64(a).U64(m).str(); }
+std::string CursorKey(uint64_t p, uint64_t m, Lane lane) {
+  return KeyBuilder().U64(p).U64(m).U8(static_cast<uint8_t>(lane)).str();
+}
+std::string ExpiryKey(int64_t expires_us, uint64_t lease_id) {
+  // Biased so that negative times (a test clock) still sort correctly.
+  return KeyBuilder().U64(static_cast<uint64_t>(expires_us) ^ (uint64_t{1} << 63)).U64(lease_id).str();
+}
+std::string MemberLeaseKey(uint64_t m, uint64_t l) { return KeyBuilder().U64(m).U64(l).str(); }
+std::string BatchKey(uint64_t p, uint64_t b, uint64_t a) { return KeyBuilder().U64(p).U64(b).U64(a).str(); }
+std::string CountKey(uint64_t p, Counter c, uint64_t m) {
+  return KeyBuilder().U64(p).U8(static_cast<uint8_t>(c)).U64(m).str();
+}
+
+Status LoadSettings(const ReadTxn& txn, uint64_t project_id, QueueSettings* out) {
+  RecordView v;
+  Status s = txn.Get(RecordKind::Project, project_id, &v);
+  if (s.IsNotFound()) return Status::NotFound("no project with id " + std::to_string(project_id));
+  ANNODB_RETURN_IF_ERROR(s);
+  const fb::Project* p = v.As<fb::Project>();
+  out->overlap = p->overlap();
+  out->lease_ttl_s = p->lease_ttl_s();
+  out->review_fraction = p->review_fraction();
+  out->gold_rate = p->gold_rate();
+  out->max_leases = p->max_leases();
+  if (out->overlap == 0) out->overlap = 1;
+  return Status::OK();
+}
+
+Lane LaneOf(const Task& t, uint32_t overlap) {
+  if (t.gold) return Lane::kGold;  // gold tasks stay offered; touches keep members from repeating them
+  if (t.stage == Stage::Label) return t.submitted + t.holders < overlap ? Lane::kLabel : Lane::kNone;
+  if (t.stage == Stage::Review) return t.reviewing == 0 ? Lane::kReview : Lane::kNone;
+  return Lane::kNone;
+}
+
+Status LoadTask(const ReadTxn& txn, uint64_t project_id, uint64_t asset_id, Task* out) {
+  std::string_view v;
+  Status s = txn.IndexGet(Index::kQueueTask, TaskKey(project_id, asset_id), &v);
+  if (s.IsNotFound())
+    return Status::NotFound("asset " + std::to_string(asset_id) + " is not queued in project " +
+                            std::to_string(project_id));
+  ANNODB_RETURN_IF_ERROR(s);
+  if (!DecodeTask(v, out)) return Status::Corruption("queue task entry for asset " + std::to_string(asset_id) + " is malformed");
+  return Status::OK();
+}
+
+namespace {
+
+// The counter a task's stage contributes to.
+Counter StageCounter(const Task& t) {
+  if (t.gold) return Counter::kGold;
+  switch (t.stage) {
+    case Stage::Label: return Counter::kLabelStage;
+    case Stage::Review: return Counter::kReview;
+    default: return Counter::kDone;
+  }
+}
+
+}  // namespace
+
+Status SaveTask(WriteTxn& txn, uint64_t project_id, uint32_t overlap, uint64_t asset_id, const Task* before,
+                const Task& after) {
+  Lane lane_before = before ? LaneOf(*before, overlap) : Lane::kNone;
+  Lane lane_after = LaneOf(after, overlap);
+  std::string key_before = before ? OrderKey(before->priority, before->batch, asset_id) : std::string();
+  std::string key_after = OrderKey(after.priority, after.batch, asset_id);
+  bool moved = lane_before != lane_after || key_before != key_after;
+  if (lane_before != Lane::kNone && moved) {
+    std::string k = LanePrefix(project_id, lane_before) + key_before;
+    ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kQueueReady, k));
+    ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kQueueAhead, k));
+    if (lane_before == Lane::kLabel) ANNODB_RETURN_IF_ERROR(AddCount(txn, project_id, Counter::kReady, 0, -1));
+  }
+  if (lane_after != Lane::kNone && moved) {
+    std::string k = LanePrefix(project_id, lane_after) + key_after;
+    ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kQueueReady, k, ""));
+    // Behind some member's cursor: that member's scan starts past it, so
+    // the ahead index must list it (docs/queue.md, "Cursors").
+    Cursor furthest = GetCursor(txn, project_id, 0, lane_after);
+    if (key_after < furthest.order_key) ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kQueueAhead, k, ""));
+    if (lane_after == Lane::kLabel) ANNODB_RETURN_IF_ERROR(AddCount(txn, project_id, Counter::kReady, 0, 1));
+  }
+  if (!before) {
+    ANNODB_RETURN_IF_ERROR(AddCount(txn, project_id, Counter::kTasks, 0, 1));
+    ANNODB_RETURN_IF_ERROR(AddCount(txn, project_id, StageCounter(after), 0, 1));
+  } else if (StageCounter(*before) != StageCounter(after)) {
+    ANNODB_RETURN_IF_ERROR(AddCount(txn, project_id, StageCounter(*before), 0, -1));
+    ANNODB_RETURN_IF_ERROR(AddCount(txn, project_id, StageCounter(after), 0, 1));
+  }
+  return txn.IndexPut(Index::kQueueTask, TaskKey(project_id, asset_id), EncodeTask(after));
+}
+
+Touch GetTouch(const ReadTxn& txn, uint64_t project_id, uint64_t asset_id, uint64_t member_id) {
+  std::string_view v;
+  if (!txn.IndexGet(Index::kQueueTouch, TouchKey(project_id, asset_id, member_id), &v).ok() || v.size() != 1)
+    return Touch::kNone;
+  return static_cast<Touch>(v[0]);
+}
+
+Status SetTouch(WriteTxn& txn, uint64_t project_id, uint64_t asset_id, uint64_t member_id, Touch t) {
+  std::string key = TouchKey(project_id, asset_id, member_id);
+  if (t == Touch::kNone) return txn.IndexDelete(Index::kQueueTouch, key);
+  return txn.IndexPut(Index::kQueueTouch, key, std::string(1, static_cast<char>(t)));
+}
+
+Status ClearTouch(WriteTxn& txn, uint64_t project_id, uint32_t overlap, uint64_t asset_id, uint64_t member_id,
+                  const Task& task) {
+  ANNODB_RETURN_IF_ERROR(SetTouch(txn, project_id, asset_id, member_id, Touch::kNone));
+  Lane lane = LaneOf(task, overlap);
+  if (lane == Lane::kNone) return Status::OK();
+  std::string key = OrderKey(task.priority, task.batch, asset_id);
+  if (key < GetCursor(txn, project_id, 0, lane).order_key)
+    return txn.IndexPut(Index::kQueueAhead, LanePrefix(project_id, lane) + key, "");
+  return Status::OK();
+}
+
+Status AddCount(WriteTxn& txn, uint64_t project_id, Counter c, uint64_t member_id, int64_t delta) {
+  std::string key = CountKey(project_id, c, member_id);
+  uint64_t cur = GetCount(txn, project_id, c, member_id);
+  if (delta < 0 && cur < static_cast<uint64_t>(-delta))
+    return Status::Corruption("queue counter " + std::to_string(static_cast<int>(c)) + " would go below zero");
+  uint64_t next = cur + static_cast<uint64_t>(delta);
+  if (next == 0) return txn.IndexDelete(Index::kQueueCounts, key);
+  return txn.IndexPut(Index::kQueueCounts, key, EncodeU64(next));
+}
+
+uint64_t GetCount(const ReadTxn& txn, uint64_t project_id, Counter c, uint64_t member_id) {
+  std::string_view v;
+  if (!txn.IndexGet(Index::kQueueCounts, CountKey(project_id, c, member_id), &v).ok() || v.size() != 8) return 0;
+  return DecodeU64(v.data());
+}
+
+Cursor GetCursor(const ReadTxn& txn, uint64_t project_id, uint64_t member_id, Lane lane) {
+  Cursor c;
+  std::string_view v;
+  if (!txn.IndexGet(Index::kQueueCursor, CursorKey(project_id, member_id, lane), &v).ok() || v.size() != 32) return c;
+  c.order_key.assign(v.data(), 24);
+  c.slots = DecodeU64(v.data() + 24);
+  return c;
+}
+
+Status SetCursor(WriteTxn& txn, uint64_t project_id, uint64_t member_id, Lane lane, const Cursor& c) {
+  std::string v = c.order_key;
+  v.resize(24, '\0');
+  v += EncodeU64(c.slots);
+  return txn.IndexPut(Index::kQueueCursor, CursorKey(project_id, member_id, lane), v);
+}
+
+Status LoadLease(const ReadTxn& txn, uint64_t lease_id, LeaseRecord* out) {
+  RecordView v;
+  Status s = txn.Get(RecordKind::Lease, lease_id, &v);
+  if (s.IsNotFound()) return Status::NotFound("no lease with id " + std::to_string(lease_id));
+  ANNODB_RETURN_IF_ERROR(s);
+  const fb::Lease* l = v.As<fb::Lease>();
+  out->id = lease_id;
+  out->project_id = l->project_id();
+  out->asset_id = l->asset_id();
+  out->member_id = l->member_id();
+  out->token = l->token();
+  out->stage = l->stage();
+  out->granted_us = l->granted_us();
+  out->expires_us = l->expires_us();
+  out->state = l->state();
+  out->gold = l->gold();
+  out->skip_reason = FbStr(l->skip_reason());
+  return Status::OK();
+}
+
+Status PutLease(WriteTxn& txn, const LeaseRecord& l) {
+  flatbuffers::FlatBufferBuilder& b = LeaseBuilder();
+  b.Clear();
+  auto reason = l.skip_reason.empty() ? 0 : b.CreateString(l.skip_reason);
+  fb::LeaseBuilder lb(b);
+  lb.add_project_id(l.project_id);
+  lb.add_asset_id(l.asset_id);
+  lb.add_member_id(l.member_id);
+  lb.add_stage(l.stage);
+  lb.add_token(l.token);
+  lb.add_granted_us(l.granted_us);
+  lb.add_expires_us(l.expires_us);
+  lb.add_state(l.state);
+  if (!reason.IsNull()) lb.add_skip_reason(reason);
+  lb.add_gold(l.gold);
+  b.Finish(lb.Finish());
+  return txn.Put(RecordKind::Lease, l.id, b.GetBufferPointer(), b.GetSize(), nullptr);
+}
+
+Status EndLease(WriteTxn& txn, LeaseRecord* l, LeaseState state, const std::string& reason) {
+  ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kLeaseByExpiry, ExpiryKey(l->expires_us, l->id)));
+  ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kLeaseByMember, MemberLeaseKey(l->member_id, l->id)));
+  l->state = state;
+  l->skip_reason = reason;
+  ANNODB_RETURN_IF_ERROR(PutLease(txn, *l));
+  bool review = l->stage == Stage::Review;
+  ANNODB_RETURN_IF_ERROR(AddCount(txn, l->project_id, review ? Counter::kReviewLeased : Counter::kLeased, 0, -1));
+  ANNODB_RETURN_IF_ERROR(AddCount(txn, l->project_id, Counter::kLeased, l->member_id, -1));
+  switch (state) {
+    case LeaseState::Submitted:
+      return AddCount(txn, l->project_id, review ? Counter::kReviewed : Counter::kSubmitted, l->member_id, 1);
+    case LeaseState::Skipped: return AddCount(txn, l->project_id, Counter::kSkipped, l->member_id, 1);
+    case LeaseState::Released: return AddCount(txn, l->project_id, Counter::kReleased, l->member_id, 1);
+    case LeaseState::Expired: return AddCount(txn, l->project_id, Counter::kExpired, l->member_id, 1);
+    default: return Status::Internal("ending a lease in state active");
+  }
+}
+
+Status CheckActiveLease(WriteTxn& txn, uint64_t lease_id, uint64_t token, LeaseRecord* out) {
+  if (lease_id == 0) return Status::InvalidArgument("a lease id is required");
+  ANNODB_RETURN_IF_ERROR(ReclaimExpired(txn, nullptr));
+  ANNODB_RETURN_IF_ERROR(LoadLease(txn, lease_id, out));
+  if (token != 0 && token != out->token)
+    return Status::Conflict("fencing token " + std::to_string(token) + " does not match lease " +
+                            std::to_string(lease_id) + " (its token is " + std::to_string(out->token) + ")");
+  if (out->state != LeaseState::Active)
+    return Status::Conflict("lease " + std::to_string(lease_id) + " is " + LeaseStateName(out->state) +
+                            ": it no longer holds its task");
+  return Status::OK();
+}
+
+Status ReturnTask(WriteTxn& txn, const LeaseRecord& l, Touch member_touch_after) {
+  QueueSettings qs;
+  ANNODB_RETURN_IF_ERROR(LoadSettings(txn, l.project_id, &qs));
+  Task before, after;
+  ANNODB_RETURN_IF_ERROR(LoadTask(txn, l.project_id, l.asset_id, &before));
+  after = before;
+  if (l.stage == Stage::Review) {
+    if (after.reviewing == 0) return Status::Corruption("review lease returned to a task with no reviewer");
+    after.reviewing -= 1;
+    ANNODB_RETURN_IF_ERROR(SaveTask(txn, l.project_id, qs.overlap, l.asset_id, &before, after));
+    if (member_touch_after == Touch::kNone) return Status::OK();
+    return SetTouch(txn, l.project_id, l.asset_id, l.member_id, member_touch_after);
+  }
+  if (after.holders == 0) return Status::Corruption("label lease returned to a task with no holder");
+  after.holders -= 1;
+  ANNODB_RETURN_IF_ERROR(SaveTask(txn, l.project_id, qs.overlap, l.asset_id, &before, after));
+  if (member_touch_after == Touch::kNone)
+    return ClearTouch(txn, l.project_id, qs.overlap, l.asset_id, l.member_id, after);
+  return SetTouch(txn, l.project_id, l.asset_id, l.member_id, member_touch_after);
+}
+
+bool SampledForReview(uint64_t project_id, uint64_t asset_id, float fraction) {
+  if (fraction <= 0) return false;
+  if (fraction >= 1) return true;
+  uint64_t in[2] = {project_id, asset_id};
+  uint64_t h = XXH3_64bits(in, sizeof in);
+  // The top 53 bits as a uniform number in [0, 1).
+  double u = static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
+  return u < fraction;
+}
+
+}  // namespace annodb::queue

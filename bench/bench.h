@@ -1,0 +1,141 @@
+// annodb_bench: shared types of the benchmark program.
+//
+// The program runs workloads (bulk import, point reads, ...) on several
+// systems (annodb, a SQLite peer, raw LMDB) over the same generated data, each
+// (workload, contender) pair in its own forked child so that peak memory is
+// measured per pair and one system's heap or page mappings never skew another.
+//
+// Adding a workload: add a capability to SystemAdapter (a virtual method with
+// a default that throws Unsupported), implement it in the adapters that can
+// run it, and register a Workload in workloads.cpp. The runner, the report and
+// the JSON output need no change.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+// Matched durability levels (docs/PERFORMANCE.md, "Method"):
+//   kFull            annodb Durability::kFull,             LMDB flags 0,              SQLite WAL synchronous=FULL
+//   kLastCommitMayDrop annodb Durability::kLastCommitMayDrop, LMDB MDB_NOMETASYNC,   SQLite WAL synchronous=FULL
+//   kProcessCrashSafe  annodb Durability::kProcessCrashSafe,  LMDB MDB_NOSYNC,       SQLite WAL synchronous=NORMAL
+// (SQLite in WAL mode has no level between FULL and NORMAL: FULL fsyncs the WAL
+// at every commit, NORMAL only at checkpoints. It is a process-crash-safe
+// level in WAL mode, like MDB_NOSYNC.)
+enum class Durability { kFull, kLastCommitMayDrop, kProcessCrashSafe };
+const char* DurabilityName(Durability d);
+bool ParseDurability(const std::string& s, Durability* out);
+
+enum class SystemKind { kAnnodb, kSqlite, kLmdb };
+const char* SystemKey(SystemKind s);  // "annodb", "sqlite", "lmdb": directory and JSON key
+
+// Everything the command line sets.
+struct Config {
+  uint64_t rows = 100000;        // assets generated and imported
+  uint64_t reads = 0;            // point reads per timed pass (0 = rows)
+  int repeat = 3;                // timed repeats per (workload, contender); the median is reported
+  uint64_t batch = 20000;        // rows per write transaction in bulk import
+  uint64_t read_batch = 1000;    // point reads per read transaction
+  uint64_t seed = 42;
+  Durability durability = Durability::kFull;
+  bool sequential_ids = false;   // external ids in ascending order instead of uuid-like
+  bool fork = true;              // run each (workload, contender) in a child process
+  bool sqlite_exclusive = false; // SQLite locking_mode=EXCLUSIVE (single process only)
+  uint64_t annodb_map_mib = 0;   // annodb StoreOptions::initial_map_bytes in MiB (0 = the engine's default)
+  int sqlite_page_size = 16384;  // measured best of 4096 and 16384 for these workloads
+  std::vector<std::string> sqlite_pragmas;  // extra "name=value" pragmas, run after the defaults
+  std::string dir;               // working directory (removed at exit when we created it)
+  std::string jsonl;             // the generated JSON Lines file (under dir)
+  std::vector<std::string> only_systems;    // empty = all
+  std::vector<std::string> only_workloads;  // empty = all
+  bool verbose = false;
+};
+
+// Thrown by an adapter for a capability it lacks (the report shows "n/a").
+struct Unsupported : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Monotonic stopwatch.
+class Timer {
+ public:
+  Timer() : start_(std::chrono::steady_clock::now()) {}
+  double Seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+// One timed run: `ops` operations in `seconds` of wall-clock time, using
+// `cpu_seconds` of CPU (user + system, all threads of the process). On a busy
+// machine the CPU rate is the steadier figure for CPU-bound work; it leaves
+// out time spent waiting for the disk (fsync), so it flatters durable writes.
+struct Sample {
+  uint64_t ops = 0;
+  double seconds = 0;
+  double cpu_seconds = 0;
+  uint64_t write_bytes = 0;  // bytes the process caused to be written to storage (/proc/self/io)
+  double rate() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
+  double cpu_rate() const { return cpu_seconds > 0 ? static_cast<double>(ops) / cpu_seconds : 0; }
+};
+
+// CPU seconds (user + system) used by this process so far.
+double ProcessCpuSeconds();
+// Bytes this process has caused to be written to storage so far (write_bytes
+// of /proc/self/io; 0 where unavailable).
+uint64_t ProcessWriteBytes();
+
+// The inputs a read workload needs, in the order they are read (shared by all
+// systems so each reads the same keys in the same order).
+struct ReadKeys {
+  uint64_t dataset_id = 0;                  // filled by the adapter at open
+  std::vector<uint64_t> ids;                // record ids (1..rows, import order)
+  std::vector<std::string> external_ids;    // external ids
+};
+
+// A system under test. One object lives in one child process; Open/Close
+// bracket each use of the on-disk store in `dir`.
+class SystemAdapter {
+ public:
+  virtual ~SystemAdapter() = default;
+  virtual SystemKind kind() const = 0;
+  // The settings this system runs with, for the report ("WAL, synchronous=FULL, ...").
+  virtual std::string Settings() const = 0;
+  // Opens (creating when `create`) the store in `dir`.
+  virtual void Open(const std::string& dir, bool create) = 0;
+  virtual void Close() = 0;
+  // Bytes the store occupies on disk (after Close).
+  virtual uint64_t DiskBytes(const std::string& dir) const;
+
+  // ---- capabilities (one per workload family) ----
+  // Bulk import of the JSON Lines file at `path` into dataset "bench"
+  // (created first), `variant` selects the annodb path ("api" or "import").
+  // Returns the number of rows imported.
+  virtual uint64_t ImportJsonl(const std::string& path, const std::string& variant);
+  // Point reads. Each returns a checksum of the fields read (so nothing is
+  // optimised away); the count of reads is keys.size().
+  virtual uint64_t ReadById(const ReadKeys& keys);
+  virtual uint64_t ReadByExternalId(const ReadKeys& keys);
+  // Fills keys.dataset_id for the store that is open.
+  virtual void ResolveDataset(ReadKeys* keys);
+};
+
+std::unique_ptr<SystemAdapter> MakeAnnodbAdapter(const Config& cfg);
+std::unique_ptr<SystemAdapter> MakeSqliteAdapter(const Config& cfg);
+std::unique_ptr<SystemAdapter> MakeLmdbAdapter(const Config& cfg);
+std::unique_ptr<SystemAdapter> MakeAdapter(SystemKind kind, const Config& cfg);
+
+// True when this build has annodb's bulk importer (annodb/asset_import.h).
+bool AnnodbHasImporter();
+
+// The dataset every workload writes to.
+inline constexpr const char* kDatasetName = "bench";
+
+}  // namespace bench

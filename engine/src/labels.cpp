@@ -5,6 +5,7 @@
 
 #include "annodb/keys.h"
 #include "annodb/members.h"
+#include "consensus_views.h"
 #include "label_keys.h"
 #include "text_checks.h"
 
@@ -190,6 +191,9 @@ Status PutLabel(WriteTxn& txn, LabelInput l, uint64_t* id, PutOutcome* outcome) 
   if (l.author_member_id)
     ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kLabelByAuthor, label_keys::ByAuthor(l.project_id, l.author_member_id, label_id), ""));
   ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kLabelByStatus, label_keys::ByStatus(l.project_id, l.status, label_id), ""));
+  // Consensus views follow in the same transaction (consensus_views.h).
+  ANNODB_RETURN_IF_ERROR(
+      consensus_internal::OnLabelChange(txn, project, {asset.width, asset.height}, label_id, nullptr, &l));
   if (id) *id = label_id;
   return Status::OK();
 }
@@ -206,6 +210,7 @@ Status UpdateLabel(WriteTxn& txn, uint64_t id, LabelInput l, PutOutcome* outcome
   l.model_version = FbStr(old->model_version());
   l.source = old->source();
   LabelStatus old_status = old->status();
+  LabelInput before = DecodeLabel(old);  // for the consensus views; `old` dies with the write
   ProjectInfo project;
   AssetInput asset;
   ANNODB_RETURN_IF_ERROR(LoadContext(txn, l, &project, &asset));
@@ -218,6 +223,9 @@ Status UpdateLabel(WriteTxn& txn, uint64_t id, LabelInput l, PutOutcome* outcome
     ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kLabelByStatus, label_keys::ByStatus(l.project_id, old_status, id)));
     ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kLabelByStatus, label_keys::ByStatus(l.project_id, l.status, id), ""));
   }
+  if (out != PutOutcome::kUnchanged)
+    ANNODB_RETURN_IF_ERROR(
+        consensus_internal::OnLabelChange(txn, project, {asset.width, asset.height}, id, &before, &l));
   if (outcome) *outcome = out;
   return Status::OK();
 }
@@ -234,7 +242,8 @@ Status DeleteLabel(WriteTxn& txn, uint64_t id) {
   ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kLabelUnique, UniqueKey(l)));
   if (l.author_member_id)
     ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kLabelByAuthor, label_keys::ByAuthor(l.project_id, l.author_member_id, id)));
-  return txn.IndexDelete(Index::kLabelByStatus, label_keys::ByStatus(l.project_id, l.status, id));
+  ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kLabelByStatus, label_keys::ByStatus(l.project_id, l.status, id)));
+  return consensus_internal::OnLabelDelete(txn, id, l);
 }
 
 Status GetLabel(const ReadTxn& txn, uint64_t id, uint64_t as_of, RecordView* out) {

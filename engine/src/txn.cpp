@@ -17,6 +17,16 @@ std::string RecordName(RecordKind kind, uint64_t id) {
   return std::string(RecordKindName(kind)) + " " + std::to_string(id);
 }
 
+// A record key (u64 big-endian) in a caller's buffer: no allocation on the
+// read and write hot paths.
+inline std::string_view U64Key(uint64_t v, char (&buf)[8]) {
+  for (int i = 7; i >= 0; --i) {
+    buf[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return std::string_view(buf, 8);
+}
+
 std::string HistoryKey(uint64_t id, uint64_t version) { return KeyBuilder().U64(id).U64(version).str(); }
 
 bool ValidKind(RecordKind kind) {
@@ -56,6 +66,10 @@ const char* IndexName(Index index) {
     case Index::kLeaseByMember: return "idx.lease_by_member";
     case Index::kQueueBatch: return "idx.queue_batch";
     case Index::kQueueCounts: return "idx.queue_counts";
+    case Index::kConsensusAsset: return "idx.consensus_asset";
+    case Index::kConsensusByScore: return "idx.consensus_by_score";
+    case Index::kConsensusMember: return "idx.consensus_member";
+    case Index::kConsensusValues: return "idx.consensus_values";
     case Index::kCount: break;
   }
   return "idx.unknown";
@@ -87,13 +101,15 @@ uint64_t ReadTxn::LiveCount(RecordKind kind) const {
 Status ReadTxn::GetIncludingDeleted(RecordKind kind, uint64_t id, RecordView* out) const {
   if (!out) return Status::InvalidArgument("output view is null");
   if (!ValidKind(kind)) return Status::InvalidArgument("unknown record kind");
-  std::string key = EncodeU64(id);
-  MDB_val k = Val(key), v;
+  char kb[8];
+  MDB_val k = Val(U64Key(id, kb)), v;
   int rc = mdb_get(txn_, store_->impl().records[static_cast<int>(kind)], &k, &v);
   if (rc == MDB_NOTFOUND) return Status::NotFound(RecordName(kind, id) + " does not exist");
   if (rc != MDB_SUCCESS) return LmdbStatus(rc, "reading " + RecordName(kind, id));
   auto* data = static_cast<const uint8_t*>(v.mv_data);
-  ANNODB_RETURN_IF_ERROR(envelope::Check(data, v.mv_size, RecordName(kind, id)));
+  // Every read checks sizes and the checksum; the record's name for the
+  // message is built only when the check fails.
+  if (!envelope::Valid(data, v.mv_size)) return envelope::Check(data, v.mv_size, RecordName(kind, id));
   out->Reset(id, data, v.mv_size);
   return Status::OK();
 }
@@ -195,8 +211,10 @@ Status ReadTxn::ScanImpl(RecordKind kind, uint64_t from_id, bool include_deleted
   while (rc == MDB_SUCCESS) {
     uint64_t id = DecodeU64(k.mv_data);
     auto* data = static_cast<const uint8_t*>(v.mv_data);
-    st = envelope::Check(data, v.mv_size, RecordName(kind, id));
-    if (!st.ok()) break;
+    if (!envelope::Valid(data, v.mv_size)) {
+      st = envelope::Check(data, v.mv_size, RecordName(kind, id));
+      break;
+    }
     view.Reset(id, data, v.mv_size);
     if ((include_deleted || !view.deleted()) && !fn(view)) break;
     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
@@ -213,6 +231,18 @@ Status ReadTxn::IndexGet(Index index, std::string_view key, std::string_view* va
   if (rc == MDB_NOTFOUND) return Status::NotFound("no such key in " + std::string(IndexName(index)));
   if (rc != MDB_SUCCESS) return LmdbStatus(rc, std::string("reading ") + IndexName(index));
   *value = View(v);
+  return Status::OK();
+}
+
+Status ReadTxn::IndexFind(Index index, std::string_view key, std::string_view* value, bool* found) const {
+  *found = false;
+  if (key.empty() || key.size() > kMaxKeyBytes) return Status::InvalidArgument("index key is empty or too long");
+  MDB_val k = Val(key), v;
+  int rc = mdb_get(txn_, store_->impl().indexes[static_cast<int>(index)], &k, &v);
+  if (rc == MDB_NOTFOUND) return Status::OK();
+  if (rc != MDB_SUCCESS) return LmdbStatus(rc, std::string("reading ") + IndexName(index));
+  *value = View(v);
+  *found = true;
   return Status::OK();
 }
 
@@ -320,20 +350,23 @@ Status ReadTxn::ListSnapshots(std::vector<SnapshotInfo>* out) const {
 int64_t WriteTxn::now_us() const { return store_->NowUs(); }
 
 Status WriteTxn::Check(int rc, const char* what) {
+  if (rc == MDB_SUCCESS) return Status::OK();  // no message string on the hot path
   if (rc == MDB_MAP_FULL) map_full_ = true;
   return LmdbStatus(rc, what);
 }
 
 Status WriteTxn::AllocateId(RecordKind kind, uint64_t* id) {
   if (!ValidKind(kind)) return Status::InvalidArgument("unknown record kind");
-  std::string key = MetaIdKey(kind);
-  uint64_t next = 0;
-  ANNODB_RETURN_IF_ERROR(ReadMetaU64(txn_, store_->impl().meta, key, &next));
-  if (next == 0) next = 1;
-  *id = next;
-  std::string enc = EncodeU64(next + 1);
-  MDB_val k = Val(key), v = Val(enc);
-  return Check(mdb_put(txn_, store_->impl().meta, &k, &v, 0), "allocating an id");
+  int k = static_cast<int>(kind);
+  if (n_.next_id[k] == 0) {
+    uint64_t next = 0;
+    ANNODB_RETURN_IF_ERROR(ReadMetaU64(txn_, store_->impl().meta, MetaIdKey(kind), &next));
+    n_.next_id[k] = next == 0 ? 1 : next;
+  }
+  *id = n_.next_id[k]++;
+  if (n_.first_new_id[k] == 0) n_.first_new_id[k] = *id;
+  n_.id_dirty[k] = true;  // written once, in Finish
+  return Status::OK();
 }
 
 Status WriteTxn::AllocateCounter(std::string_view name, uint64_t* value) {
@@ -348,12 +381,23 @@ Status WriteTxn::AllocateCounter(std::string_view name, uint64_t* value) {
   return Check(mdb_put(txn_, store_->impl().meta, &k, &v, 0), "allocating a counter");
 }
 
-Status WriteTxn::MarkChanged(RecordKind kind, ChangeRun::Op op, uint64_t id) {
-  if (pending_seq_ == 0) {
-    uint64_t seq = 0;
-    ANNODB_RETURN_IF_ERROR(ReadMetaU64(txn_, store_->impl().meta, kMetaSequence, &seq));
-    pending_seq_ = seq + 1;
+Status WriteTxn::PeekSequence(uint64_t* seq) {
+  if (n_.pending_seq != 0) {
+    *seq = n_.pending_seq;
+    return Status::OK();
   }
+  if (n_.next_seq == 0) {
+    uint64_t cur = 0;
+    ANNODB_RETURN_IF_ERROR(ReadMetaU64(txn_, store_->impl().meta, kMetaSequence, &cur));
+    n_.next_seq = cur + 1;
+  }
+  *seq = n_.next_seq;
+  return Status::OK();
+}
+
+Status WriteTxn::MarkChanged(RecordKind kind, ChangeRun::Op op, uint64_t id) {
+  if (n_.pending_seq == 0) ANNODB_RETURN_IF_ERROR(PeekSequence(&n_.pending_seq));
+  ++n_.change_count;
   if (!changes_.empty()) {
     ChangeRun& last = changes_.back();
     if (last.kind == kind && last.op == op && last.last_id + 1 == id) {
@@ -407,6 +451,28 @@ std::string_view WriteTxn::ProvenanceBytes(uint64_t replaces, flatbuffers::FlatB
   return bytes;
 }
 
+Status WriteTxn::PutNew(RecordKind kind, uint64_t id, std::string_view key, const uint8_t* payload, size_t size,
+                        bool* done) {
+  *done = false;
+  int k_index = static_cast<int>(kind);
+  uint64_t seq = 0;
+  ANNODB_RETURN_IF_ERROR(PeekSequence(&seq));
+  flatbuffers::FlatBufferBuilder pb(256);
+  std::string_view prov = ProvenanceBytes(0, &pb);
+  MDB_val k = Val(key), nv{envelope::EncodedSize(prov.size(), size), nullptr};
+  // MDB_APPEND refuses (MDB_KEYEXIST, nothing changed) a key that is not
+  // above the table's last key, so a successful put is of a new record.
+  int rc = mdb_put(txn_, store_->impl().records[k_index], &k, &nv, MDB_APPEND | MDB_RESERVE);
+  if (rc == MDB_KEYEXIST) return Status::OK();
+  ANNODB_RETURN_IF_ERROR(Check(rc, "writing a record"));
+  ANNODB_RETURN_IF_ERROR(MarkChanged(kind, ChangeRun::Op::kCreate, id));
+  envelope::Write(static_cast<uint8_t*>(nv.mv_data), envelope::Header{kind, 0, 1, seq},
+                  reinterpret_cast<const uint8_t*>(prov.data()), prov.size(), payload, size);
+  n_.live_delta[k_index] += 1;
+  *done = true;
+  return Status::OK();
+}
+
 Status WriteTxn::Put(RecordKind kind, uint64_t id, const uint8_t* payload, size_t size, PutOutcome* outcome) {
   if (!ValidKind(kind)) return Status::InvalidArgument("unknown record kind");
   if (id == 0) return Status::InvalidArgument("record id 0 is reserved");
@@ -414,14 +480,25 @@ Status WriteTxn::Put(RecordKind kind, uint64_t id, const uint8_t* payload, size_
   if (size > (uint64_t{1} << 30)) return Status::InvalidArgument("payload larger than 1 GiB");
   StoreImpl& impl = store_->impl();
   int k_index = static_cast<int>(kind);
-  std::string key = EncodeU64(id);
+  char kb[8];
+  std::string_view key = U64Key(id, kb);
+  // An id allocated in this transaction is usually above every stored id:
+  // append it without looking it up first (bulk loads fill pages fully).
+  if (n_.first_new_id[k_index] != 0 && id >= n_.first_new_id[k_index]) {
+    bool done = false;
+    ANNODB_RETURN_IF_ERROR(PutNew(kind, id, key, payload, size, &done));
+    if (done) {
+      if (outcome) *outcome = PutOutcome::kCreated;
+      return Status::OK();
+    }
+  }
   MDB_val k = Val(key), v;
   int rc = mdb_get(txn_, impl.records[k_index], &k, &v);
   uint64_t old_version = 0;
   bool revive = false;
   if (rc == MDB_SUCCESS) {
     auto* old = static_cast<const uint8_t*>(v.mv_data);
-    ANNODB_RETURN_IF_ERROR(envelope::Check(old, v.mv_size, RecordName(kind, id)));
+    if (!envelope::Valid(old, v.mv_size)) return envelope::Check(old, v.mv_size, RecordName(kind, id));
     std::memcpy(&old_version, old + 16, 8);
     bool was_deleted = (old[10] & envelope::kFlagDeleted) != 0;
     size_t off = envelope::PayloadOffset(old);
@@ -445,14 +522,14 @@ Status WriteTxn::Put(RecordKind kind, uint64_t id, const uint8_t* payload, size_
 
   flatbuffers::FlatBufferBuilder pb(256);
   std::string_view prov = ProvenanceBytes(old_version, &pb);
-  envelope::Header h{kind, 0, old_version + 1, pending_seq_};
+  envelope::Header h{kind, 0, old_version + 1, n_.pending_seq};
   size_t total = envelope::EncodedSize(prov.size(), size);
   MDB_val nv{total, nullptr};
   k = Val(key);
   ANNODB_RETURN_IF_ERROR(Check(mdb_put(txn_, impl.records[k_index], &k, &nv, MDB_RESERVE), "writing a record"));
   envelope::Write(static_cast<uint8_t*>(nv.mv_data), h, reinterpret_cast<const uint8_t*>(prov.data()), prov.size(),
                   payload, size);
-  if (old_version == 0 || revive) live_delta_[k_index] += 1;
+  if (old_version == 0 || revive) n_.live_delta[k_index] += 1;
   if (outcome) *outcome = old_version ? PutOutcome::kUpdated : PutOutcome::kCreated;
   return Status::OK();
 }
@@ -481,14 +558,24 @@ Status WriteTxn::Delete(RecordKind kind, uint64_t id) {
 
   flatbuffers::FlatBufferBuilder pb(256);
   BuildProvenance(&pb, old_version);
-  envelope::Header h{kind, envelope::kFlagDeleted, old_version + 1, pending_seq_};
+  envelope::Header h{kind, envelope::kFlagDeleted, old_version + 1, n_.pending_seq};
   size_t total = envelope::EncodedSize(pb.GetSize(), payload.size());
   MDB_val nv{total, nullptr};
   k = Val(key);
   ANNODB_RETURN_IF_ERROR(Check(mdb_put(txn_, impl.records[k_index], &k, &nv, MDB_RESERVE), "writing a tombstone"));
   envelope::Write(static_cast<uint8_t*>(nv.mv_data), h, pb.GetBufferPointer(), pb.GetSize(),
                   reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
-  live_delta_[k_index] -= 1;
+  n_.live_delta[k_index] -= 1;
+  if (n_.live_kind == kind && n_.live_id == id) n_.live_id = 0;  // RequireLive must look again
+  return Status::OK();
+}
+
+Status WriteTxn::RequireLive(RecordKind kind, uint64_t id) {
+  if (id != 0 && n_.live_kind == kind && n_.live_id == id) return Status::OK();
+  RecordView v;
+  ANNODB_RETURN_IF_ERROR(Get(kind, id, &v));
+  n_.live_kind = kind;
+  n_.live_id = id;
   return Status::OK();
 }
 
@@ -528,39 +615,50 @@ Status WriteTxn::DeleteSnapshot(const std::string& name) {
 }
 
 Status WriteTxn::Finish() {
-  if (pending_seq_ == 0) return Status::OK();
   StoreImpl& impl = store_->impl();
+  // Id counters first: an id allocated and not used is still never reused.
   for (int k = 1; k < kRecordKindCount; ++k) {
-    if (live_delta_[k] == 0) continue;
+    if (!n_.id_dirty[k]) continue;
+    std::string key = MetaIdKey(static_cast<RecordKind>(k));
+    std::string enc = EncodeU64(n_.next_id[k]);
+    MDB_val mk = Val(key), mv = Val(enc);
+    ANNODB_RETURN_IF_ERROR(Check(mdb_put(txn_, impl.meta, &mk, &mv, 0), "allocating an id"));
+    n_.id_dirty[k] = false;
+  }
+  const uint64_t seq = n_.pending_seq;
+  if (seq == 0) return Status::OK();
+  for (int k = 1; k < kRecordKindCount; ++k) {
+    if (n_.live_delta[k] == 0) continue;
     uint64_t n = 0;
     std::string key = MetaLiveKey(static_cast<RecordKind>(k));
     ANNODB_RETURN_IF_ERROR(ReadMetaU64(txn_, impl.meta, key, &n));
-    int64_t next = static_cast<int64_t>(n) + live_delta_[k];
+    int64_t next = static_cast<int64_t>(n) + n_.live_delta[k];
     std::string enc = EncodeU64(static_cast<uint64_t>(next < 0 ? 0 : next));
     MDB_val mk = Val(key), mv = Val(enc);
     ANNODB_RETURN_IF_ERROR(Check(mdb_put(txn_, impl.meta, &mk, &mv, 0), "writing a live count"));
   }
+  const Actor& feed_actor = feed_actor_ ? *feed_actor_ : actor_;
   flatbuffers::FlatBufferBuilder b(128 + changes_.size() * 24);
-  auto name = b.CreateString(actor_.name);
+  auto name = b.CreateString(feed_actor.name);
   std::vector<fb::Change> runs;
   runs.reserve(changes_.size());
   for (const ChangeRun& r : changes_)
     runs.emplace_back(r.kind, static_cast<fb::ChangeOp>(r.op), r.first_id, r.last_id);
   auto vec = b.CreateVectorOfStructs(runs);
   fb::ChangeSetBuilder cs(b);
-  cs.add_sequence(pending_seq_);
+  cs.add_sequence(seq);
   cs.add_time_us(now_us());
-  cs.add_actor_kind(static_cast<fb::ActorKind>(actor_.kind));
+  cs.add_actor_kind(static_cast<fb::ActorKind>(feed_actor.kind));
   cs.add_actor_name(name);
-  cs.add_job_id(actor_.job_id);
+  cs.add_job_id(feed_actor.job_id);
   cs.add_changes(vec);
   b.Finish(cs.Finish());
-  std::string key = EncodeU64(pending_seq_);
+  std::string key = EncodeU64(seq);
   MDB_val k = Val(key), v{b.GetSize(), b.GetBufferPointer()};
   int rc = mdb_put(txn_, impl.changes, &k, &v, MDB_APPEND);
   if (rc == MDB_KEYEXIST) rc = mdb_put(txn_, impl.changes, &k, &v, 0);
   ANNODB_RETURN_IF_ERROR(Check(rc, "writing the changefeed"));
-  std::string enc = EncodeU64(pending_seq_);
+  std::string enc = EncodeU64(seq);
   MDB_val mk = Val(kMetaSequence), mv = Val(enc);
   return Check(mdb_put(txn_, impl.meta, &mk, &mv, 0), "writing the sequence");
 }

@@ -1,5 +1,6 @@
 // VerifyStore: a full consistency check of a store (see verify.h).
 #include "annodb/verify.h"
+#include "consensus_views.h"
 #include "queue_verify.h"
 
 #include <cstring>
@@ -288,6 +289,7 @@ Status VerifyStore(Store& store, VerifyReport* report, size_t max_problems) {
     Checker c(store.impl(), t.raw(), report, max_problems);
     ANNODB_RETURN_IF_ERROR(c.Run());
     ANNODB_RETURN_IF_ERROR(queue::VerifyQueue(t, &report->problems, &report->index_entries_checked));
+    ANNODB_RETURN_IF_ERROR(consensus_internal::VerifyViews(t, &report->problems));
     if (max_problems && report->problems.size() > max_problems) report->problems.resize(max_problems);
     return Status::OK();
   });

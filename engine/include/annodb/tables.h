@@ -34,7 +34,13 @@ enum class Index : uint8_t {
   kLeaseByMember = 20,     // member id + lease id             -> project id (active leases only)
   kQueueBatch = 21,        // project id + batch id + asset id -> empty
   kQueueCounts = 22,       // project id + counter (u8)        -> u64 BE
-  kCount = 23,
+  // Consensus views (consensus.h; layouts in docs/ARCHITECTURE.md). Derived
+  // data kept current in the label's own write transaction, not versioned.
+  kConsensusAsset = 23,    // project id + asset id            -> Consensus FlatBuffer (consensus.fbs)
+  kConsensusByScore = 24,  // project id + score (u64 BE, 1e-9 units) + asset id -> empty
+  kConsensusMember = 25,   // project id + member id           -> 5 x u64 BE (labels, pair sum, pairs, gold sum, gold pairs)
+  kConsensusValues = 26,   // project id + feature (u32 BE) + asset id -> (option u32 BE, count u32 BE)...
+  kCount = 27,
 };
 
 // The LMDB database name of an index ("idx.asset_by_external_id", ...).

@@ -408,18 +408,27 @@ Status RecomputeViews(const ReadTxn& txn, uint64_t project_id, RecomputedViews* 
   *out = RecomputedViews{};
   ProjectInfo project;
   ANNODB_RETURN_IF_ERROR(GetProject(txn, project_id, kCurrent, &project));
-  // Live labels of the project by asset, in (asset, id) order.
+  // Live labels of the project by asset, in (asset, id) order. The by-asset
+  // index (which also keeps deleted labels) is walked rather than the status
+  // index, so that a damaged status index is reported once, by verify, not
+  // again as wrong views.
   std::map<uint64_t, std::vector<std::pair<uint64_t, LabelInput>>> by_asset;
-  for (LabelStatus st : {LabelStatus::Submitted, LabelStatus::Accepted}) {
+  {
     Status inner;
-    std::string prefix = KeyBuilder().U64(project_id).U8(static_cast<uint8_t>(st)).str();
-    ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kLabelByStatus, prefix, prefix, [&](std::string_view k, std::string_view) {
-      uint64_t id = DecodeU64(k.data() + k.size() - 8);
+    std::string prefix = KeyBuilder().U64(project_id).str();
+    ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kLabelByAsset, prefix, prefix, [&](std::string_view k, std::string_view) {
+      if (k.size() != 24) return true;
+      uint64_t id = DecodeU64(k.data() + 16);
       RecordView v;
       inner = txn.Get(RecordKind::Label, id, &v);
+      if (inner.IsNotFound()) {  // deleted
+        inner = Status::OK();
+        return true;
+      }
       if (!inner.ok()) return false;
-      LabelInput l = DecodeLabel(v.As<fb::Label>());
-      if (Counts(l.source, l.status)) by_asset[l.asset_id].emplace_back(id, std::move(l));
+      const fb::Label* fl = v.As<fb::Label>();
+      if (!Counts(fl->source(), fl->status())) return true;
+      by_asset[fl->asset_id()].emplace_back(id, DecodeLabel(fl));
       return true;
     }));
     ANNODB_RETURN_IF_ERROR(inner);

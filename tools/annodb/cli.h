@@ -99,5 +99,9 @@ void RegisterProjectCommands(CLI::App& app, Context& ctx);  // project create|sh
 void RegisterLabelCommands(CLI::App& app, Context& ctx);    // label import|import-ls|get|list|update|delete|history
 void RegisterCommentCommands(CLI::App& app, Context& ctx);  // comment add|reply|edit|resolve|reopen|list, inbox
 void RegisterExportCommands(CLI::App& app, Context& ctx);   // export, restore
+// consensus, member agreement (after RegisterProjectCommands), agreement, aggregate
+void RegisterConsensusCommands(CLI::App& app, Context& ctx);
+void RegisterQueueCommands(CLI::App& app, Context& ctx);    // queue add|stats|priority|task
+void RegisterLeaseCommands(CLI::App& app, Context& ctx);    // lease, renew, release, skip, submit, review, heartbeat, leases
 
 }  // namespace annodb::cli

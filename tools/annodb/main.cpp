@@ -80,6 +80,8 @@ int main(int argc, char** argv) {
   annodb::cli::RegisterLabelCommands(app, ctx);
   annodb::cli::RegisterCommentCommands(app, ctx);
   annodb::cli::RegisterExportCommands(app, ctx);
+  annodb::cli::RegisterQueueCommands(app, ctx);
+  annodb::cli::RegisterLeaseCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
   annodb::cli::RegisterLabelCommands(app, ctx);
   annodb::cli::RegisterCommentCommands(app, ctx);
   annodb::cli::RegisterExportCommands(app, ctx);
+  annodb::cli::RegisterConsensusCommands(app, ctx);
   annodb::cli::RegisterQueueCommands(app, ctx);
   annodb::cli::RegisterLeaseCommands(app, ctx);
 

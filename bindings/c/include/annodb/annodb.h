@@ -925,6 +925,109 @@ ANNODB_EXPORT int annodb_export_ndjson_buffer(annodb_store* store, const annodb_
 ANNODB_EXPORT int annodb_restore_ndjson(annodb_store* store, const char* path, char** report_json,
                                         size_t* report_len);
 
+/* ==== The labelling queue (docs/queue.md) ====
+ *
+ * A project's queue hands tasks (one per queued asset) to members as leases.
+ * Each lease has an id, a fencing token strictly increasing across the
+ * store, and an expiry (now + the project's lease TTL). Overlap, lease TTL,
+ * review fraction, gold rate and max_leases are the project's settings
+ * (annodb_project_settings). Every queue call first returns expired leases to their
+ * tasks, so no background thread is needed. A call presenting a lease that
+ * is expired, released, skipped or already submitted fails with
+ * ANNODB_CONFLICT and changes nothing; `token` 0 skips the token check, a
+ * non-zero token must equal the lease's (ANNODB_CONFLICT otherwise).
+ * All functions are thread-safe on one handle; each is one write
+ * transaction (one commit). */
+
+/* Queues the live assets of dataset `dataset` (a name) for project
+ * `project` (a name) as one batch with `priority` (higher is leased first;
+ * finite). where_json (optional) is a JSON object of metadata conditions,
+ * {"camera": "A", "night": "true"}: an asset is queued only when each key's
+ * value, as text (numbers and booleans in their JSON spelling), equals the
+ * given string. Assets already queued stay as they are; assets with a gold
+ * label become gold tasks; existing submitted human labels count toward
+ * overlap. report_json (optional) receives {"batch":..,"added":..,
+ * "already_queued":..,"gold":..,"filtered_out":..}.
+ * Errors: ANNODB_NOT_FOUND (project, dataset), ANNODB_INVALID_ARGUMENT
+ * (dataset not in the project, non-finite priority, bad where_json). */
+ANNODB_EXPORT int annodb_queue_add(annodb_store* store, const char* project, const char* dataset, double priority,
+                                   const char* where_json, const annodb_actor* actor, char** report_json,
+                                   size_t* report_len);
+
+/* Sets the priority of asset `asset_id`'s task. Errors: ANNODB_NOT_FOUND
+ * (project, or the asset is not queued), ANNODB_INVALID_ARGUMENT. */
+ANNODB_EXPORT int annodb_queue_set_priority(annodb_store* store, const char* project, uint64_t asset_id,
+                                            double priority, const annodb_actor* actor);
+/* Sets the priority of every task of batch `batch_id`; *changed (optional)
+ * receives how many changed. Errors: ANNODB_NOT_FOUND (no such batch). */
+ANNODB_EXPORT int annodb_queue_set_batch_priority(annodb_store* store, const char* project, uint64_t batch_id,
+                                                  double priority, const annodb_actor* actor, uint64_t* changed);
+/* Sets each label-stage task's priority to 1 - the lowest annotation score
+ * of model `model_name`'s label on it (model_version NULL = any version):
+ * lowest confidence first. Tasks without such a label keep theirs. */
+ANNODB_EXPORT int annodb_queue_priority_from_model(annodb_store* store, const char* project, const char* model_name,
+                                                   const char* model_version, const annodb_actor* actor,
+                                                   uint64_t* changed);
+
+#define ANNODB_LANE_AUTO 0   /* by role: labeler -> label, reviewer -> review, admin -> review then label */
+#define ANNODB_LANE_LABEL 1  /* label-stage tasks, with gold tasks at the project's gold rate */
+#define ANNODB_LANE_REVIEW 2 /* review-stage tasks (never one whose labels include the member's) */
+
+/* Leases up to n (1..1000) tasks of `project` to member `member` (names) in
+ * one transaction, highest priority first (ties: queued first). *out
+ * (required) receives a JSON array, one object per lease: {"lease":..,
+ * "token":..,"asset_id":..,"external_id":..,"dataset":..,"stage":"label"|
+ * "review","gold":..,"granted_us":..,"expires_us":..}; the array is empty
+ * when there is no eligible work or the member holds max_leases.
+ * Errors: ANNODB_NOT_FOUND (project, member), ANNODB_INVALID_ARGUMENT (n,
+ * lane), ANNODB_CONFLICT (the member is not active). */
+ANNODB_EXPORT int annodb_lease(annodb_store* store, const char* project, const char* member, uint32_t n, int lane,
+                               char** out, size_t* out_len);
+/* Extends lease `lease_id` to now + the project's TTL; *expires_us
+ * (optional) receives the new expiry (microseconds since the epoch). */
+ANNODB_EXPORT int annodb_lease_renew(annodb_store* store, uint64_t lease_id, uint64_t token, int64_t* expires_us);
+/* Renews every active lease of `member`; *renewed (optional) counts them. */
+ANNODB_EXPORT int annodb_heartbeat(annodb_store* store, const char* member, uint32_t* renewed);
+/* Gives the task back; the member may be offered it again. */
+ANNODB_EXPORT int annodb_lease_release(annodb_store* store, uint64_t lease_id, uint64_t token);
+/* Gives the task back with `reason` (1..1000 bytes, recorded on the lease);
+ * the member is never offered that task again. */
+ANNODB_EXPORT int annodb_lease_skip(annodb_store* store, uint64_t lease_id, uint64_t token, const char* reason);
+/* Submits the member's label for a label lease: annotations_json is a JSON
+ * array of annotations as in the label import format (docs/formats.md), or
+ * a label object whose "annotations" are taken (project, asset and author
+ * come from the lease). The label and the task's progress are written in one
+ * transaction. *label_id (optional) receives the label's id.
+ * Errors: ANNODB_CONFLICT (not an active label lease), ANNODB_INVALID_ARGUMENT
+ * (bad JSON or an invalid label: nothing written, the lease stays active). */
+ANNODB_EXPORT int annodb_lease_submit(annodb_store* store, uint64_t lease_id, uint64_t token,
+                                      const char* annotations_json, uint64_t time_spent_ms, uint64_t* label_id);
+/* Finishes a review lease by accepting: the task's labels become accepted
+ * and the task done. Errors: ANNODB_CONFLICT (not an active review lease). */
+ANNODB_EXPORT int annodb_review_accept(annodb_store* store, uint64_t lease_id, uint64_t token);
+/* Finishes a review lease by rejecting labels (label_ids[0..n_labels), or
+ * every submitted label of the task when n_labels is 0) with `comment`
+ * (required), which opens an issue thread on each rejected label; the task
+ * returns to the label stage for rework. *issues_json (optional) receives a
+ * JSON array of the issue (comment) ids. Errors: ANNODB_INVALID_ARGUMENT (no
+ * comment, a label that is not one of the task's), ANNODB_CONFLICT. */
+ANNODB_EXPORT int annodb_review_reject(annodb_store* store, uint64_t lease_id, uint64_t token, const char* comment,
+                                       const uint64_t* label_ids, size_t n_labels, char** issues_json,
+                                       size_t* issues_len);
+/* One lease as JSON: {"lease","project_id","asset_id","member_id","stage",
+ * "token","granted_us","expires_us","state":"active"|"submitted"|"released"|
+ * "skipped"|"expired","expired":bool,"gold","skip_reason"}. A read. */
+ANNODB_EXPORT int annodb_lease_get_json(annodb_store* store, uint64_t lease_id, char** out, size_t* out_len);
+/* The queue's counts (a lookup, kept current by every queue write):
+ * {"tasks","ready","label_stage","leased","review","review_leased","done",
+ * "gold","expired_unreclaimed","members":[{"member","leased","submitted",
+ * "skipped","released","expired","reviewed"}]}. A read. */
+ANNODB_EXPORT int annodb_queue_stats_json(annodb_store* store, const char* project, char** out, size_t* out_len);
+/* One asset's task: {"asset_id","stage","gold","priority","batch",
+ * "submitted","holders","reviewing"}. ANNODB_NOT_FOUND when not queued. */
+ANNODB_EXPORT int annodb_queue_task_json(annodb_store* store, const char* project, uint64_t asset_id, char** out,
+                                         size_t* out_len);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

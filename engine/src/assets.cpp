@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <memory>
 
@@ -75,6 +76,46 @@ std::string AssetHashKey(const Hash128& hash, uint64_t asset_id) {
   return KeyBuilder().U64(hash.hi).U64(hash.lo).U64(asset_id).str();
 }
 
+namespace {
+
+void PutBE64(uint64_t v, char* out) {
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+}
+
+// The same keys as AssetExternalIdKey and AssetHashKey, built in a stack
+// buffer: the import and read hot paths allocate nothing for them.
+class ExternalIdKey {
+ public:
+  ExternalIdKey(uint64_t dataset_id, std::string_view external_id) {
+    PutBE64(dataset_id, buf_);
+    size_ = 8 + std::min(external_id.size(), kMaxExternalIdBytes);
+    std::memcpy(buf_ + 8, external_id.data(), size_ - 8);
+  }
+  std::string_view view() const { return {buf_, size_}; }
+
+ private:
+  char buf_[8 + kMaxExternalIdBytes];
+  size_t size_;
+};
+
+class HashKey {
+ public:
+  HashKey(const Hash128& hash, uint64_t asset_id) {
+    PutBE64(hash.hi, buf_);
+    PutBE64(hash.lo, buf_ + 8);
+    PutBE64(asset_id, buf_ + 16);
+  }
+  std::string_view view() const { return {buf_, sizeof buf_}; }
+
+ private:
+  char buf_[24];
+};
+
+}  // namespace
+
 // ---- validation ----
 
 namespace {
@@ -113,21 +154,32 @@ Status ValidateAsset(const AssetInput& in) {
   if (in.metadata.size() > kMaxMetadataEntries)
     return Status::InvalidArgument("metadata has " + std::to_string(in.metadata.size()) + " keys, more than " +
                                    std::to_string(kMaxMetadataEntries));
-  std::vector<std::string_view> keys;
-  keys.reserve(in.metadata.size());
   for (const MetaEntry& m : in.metadata) {
     ANNODB_RETURN_IF_ERROR(CheckText("metadata key", m.key, kMaxMetadataKeyBytes, true));
-    if (m.kind == MetaKind::kString)
-      ANNODB_RETURN_IF_ERROR(CheckText("metadata." + m.key, m.s, kMaxMetadataStringBytes, false));
+    // The field name is built only for the message of a failing check.
+    if (m.kind == MetaKind::kString && (m.s.size() > kMaxMetadataStringBytes || !ValidUtf8(m.s)))
+      return CheckText("metadata." + m.key, m.s, kMaxMetadataStringBytes, false);
     if (m.kind == MetaKind::kFloat && !std::isfinite(m.f))
       return Status::InvalidArgument("metadata." + m.key + " is not a finite number");
     if (static_cast<int>(m.kind) > static_cast<int>(MetaKind::kTime))
       return Status::InvalidArgument("metadata." + m.key + " has an unknown type");
-    keys.push_back(m.key);
   }
-  std::sort(keys.begin(), keys.end());
-  auto dup = std::adjacent_find(keys.begin(), keys.end());
-  if (dup != keys.end()) return Status::InvalidArgument("metadata key '" + std::string(*dup) + "' appears twice");
+  // Duplicate keys: pairwise for the usual handful of keys (no allocation),
+  // sorted beyond that.
+  const size_t nmeta = in.metadata.size();
+  if (nmeta <= 16) {
+    for (size_t i = 1; i < nmeta; ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (in.metadata[i].key == in.metadata[j].key)
+          return Status::InvalidArgument("metadata key '" + in.metadata[i].key + "' appears twice");
+  } else {
+    std::vector<std::string_view> keys;
+    keys.reserve(nmeta);
+    for (const MetaEntry& m : in.metadata) keys.push_back(m.key);
+    std::sort(keys.begin(), keys.end());
+    auto dup = std::adjacent_find(keys.begin(), keys.end());
+    if (dup != keys.end()) return Status::InvalidArgument("metadata key '" + std::string(*dup) + "' appears twice");
+  }
   if (in.embedding.size() > kMaxEmbeddingDims)
     return Status::InvalidArgument("embedding has " + std::to_string(in.embedding.size()) + " dimensions, more than " +
                                    std::to_string(kMaxEmbeddingDims));
@@ -144,12 +196,14 @@ void BuildAssetPayload(uint64_t dataset_id, const AssetInput& in, flatbuffers::F
   auto text = OptString(b, in.text);
   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::MetaValue>>> meta;
   if (!in.metadata.empty()) {
-    std::vector<const MetaEntry*> sorted;
-    sorted.reserve(in.metadata.size());
+    // Scratch vectors kept per thread: building a payload allocates nothing
+    // once they have grown to the largest metadata seen.
+    thread_local std::vector<const MetaEntry*> sorted;
+    thread_local std::vector<flatbuffers::Offset<fb::MetaValue>> vals;
+    sorted.clear();
+    vals.clear();
     for (const MetaEntry& m : in.metadata) sorted.push_back(&m);
     std::sort(sorted.begin(), sorted.end(), [](const MetaEntry* a, const MetaEntry* c) { return a->key < c->key; });
-    std::vector<flatbuffers::Offset<fb::MetaValue>> vals;
-    vals.reserve(sorted.size());
     for (const MetaEntry* m : sorted) {
       auto key = b->CreateString(m->key);
       auto s = m->kind == MetaKind::kString ? b->CreateString(m->s) : flatbuffers::Offset<flatbuffers::String>();
@@ -281,8 +335,8 @@ namespace {
 Status UpdateHashIndex(WriteTxn& txn, uint64_t id, const std::optional<Hash128>& old_hash,
                        const std::optional<Hash128>& new_hash) {
   if (old_hash == new_hash) return Status::OK();
-  if (old_hash) ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kAssetByHash, AssetHashKey(*old_hash, id)));
-  if (new_hash) ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kAssetByHash, AssetHashKey(*new_hash, id), ""));
+  if (old_hash) ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kAssetByHash, HashKey(*old_hash, id).view()));
+  if (new_hash) ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kAssetByHash, HashKey(*new_hash, id).view(), ""));
   return Status::OK();
 }
 
@@ -297,28 +351,31 @@ thread_local flatbuffers::FlatBufferBuilder t_builder(1024);
 
 Status PutValidatedAsset(WriteTxn& txn, uint64_t dataset_id, const AssetInput& in, uint64_t* id,
                          PutOutcome* outcome) {
-  std::string ext_key = AssetExternalIdKey(dataset_id, in.external_id);
+  if (in.external_id.empty() || in.external_id.size() > kMaxExternalIdBytes)
+    return Status::InvalidArgument("external id must be 1.." + std::to_string(kMaxExternalIdBytes) + " bytes");
+  ExternalIdKey ext_key(dataset_id, in.external_id);
   std::string_view idv;
-  Status s = txn.IndexGet(Index::kAssetByExternalId, ext_key, &idv);
+  bool exists = false;
+  ANNODB_RETURN_IF_ERROR(txn.IndexFind(Index::kAssetByExternalId, ext_key.view(), &idv, &exists));
   uint64_t asset_id = 0;
   std::optional<Hash128> old_hash;
   bool old_live = false;
-  if (s.ok()) {
+  if (exists) {
     if (idv.size() != 8) return Status::Corruption("external-id index entry is malformed");
     asset_id = DecodeU64(idv.data());
     RecordView cur;
     ANNODB_RETURN_IF_ERROR(txn.GetIncludingDeleted(RecordKind::Asset, asset_id, &cur));
     old_live = !cur.deleted();
     if (old_live) old_hash = HashOf(cur.As<fb::Asset>());
-  } else if (s.IsNotFound()) {
-    RecordView ds;
-    Status dss = txn.Get(RecordKind::Dataset, dataset_id, &ds);
+  } else {
+    // Checked once per transaction (RequireLive remembers), not per row.
+    Status dss = txn.RequireLive(RecordKind::Dataset, dataset_id);
     if (dss.IsNotFound()) return Status::NotFound("dataset " + std::to_string(dataset_id) + " does not exist");
     ANNODB_RETURN_IF_ERROR(dss);
     ANNODB_RETURN_IF_ERROR(txn.AllocateId(RecordKind::Asset, &asset_id));
-    ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kAssetByExternalId, ext_key, EncodeU64(asset_id)));
-  } else {
-    return s;
+    char idbuf[8];
+    PutBE64(asset_id, idbuf);
+    ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kAssetByExternalId, ext_key.view(), std::string_view(idbuf, 8)));
   }
   flatbuffers::FlatBufferBuilder& b = t_builder;
   BuildAssetPayload(dataset_id, in, &b);
@@ -334,10 +391,10 @@ Status FindAsset(const ReadTxn& txn, uint64_t dataset_id, std::string_view exter
   if (external_id.empty() || external_id.size() > kMaxExternalIdBytes)
     return Status::InvalidArgument("external id must be 1.." + std::to_string(kMaxExternalIdBytes) + " bytes");
   std::string_view v;
-  Status s = txn.IndexGet(Index::kAssetByExternalId, AssetExternalIdKey(dataset_id, external_id), &v);
-  if (s.IsNotFound())
+  bool found = false;
+  ANNODB_RETURN_IF_ERROR(txn.IndexFind(Index::kAssetByExternalId, ExternalIdKey(dataset_id, external_id).view(), &v, &found));
+  if (!found)
     return Status::NotFound("no asset '" + std::string(external_id) + "' in dataset " + std::to_string(dataset_id));
-  ANNODB_RETURN_IF_ERROR(s);
   if (v.size() != 8) return Status::Corruption("external-id index entry is malformed");
   *id = DecodeU64(v.data());
   return Status::OK();

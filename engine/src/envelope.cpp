@@ -36,6 +36,14 @@ void Write(uint8_t* dst, const Header& h, const uint8_t* prov, size_t prov_size,
 
 size_t PayloadOffset(const uint8_t* data) { return kHeaderSize + Pad8(LoadU32(data + 12)); }
 
+bool Valid(const uint8_t* data, size_t size) {
+  if (size < kHeaderSize) return false;
+  if (EncodedSize(LoadU32(data + 12), LoadU32(data + 32)) != size) return false;
+  uint64_t stored;
+  std::memcpy(&stored, data, 8);
+  return stored == XXH3_64bits(data + 8, size - 8) && data[9] != 0 && data[9] <= kSchemaVersion;
+}
+
 Status Check(const uint8_t* data, size_t size, const std::string& what) {
   if (size < kHeaderSize) return Status::Corruption(what + ": envelope shorter than its header");
   size_t prov = LoadU32(data + 12), payload = LoadU32(data + 32);

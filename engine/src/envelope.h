@@ -52,6 +52,9 @@ void Write(uint8_t* dst, const Header& h, const uint8_t* prov, size_t prov_size,
 // Checks size fields and the checksum of an envelope read from disk.
 // `what` names the record in the error message.
 Status Check(const uint8_t* data, size_t size, const std::string& what);
+// The same checks as Check, without a message: the hot read path calls this
+// and builds the record's name for Check only when it fails.
+bool Valid(const uint8_t* data, size_t size);
 
 // Returns the payload offset inside a checked envelope.
 size_t PayloadOffset(const uint8_t* data);

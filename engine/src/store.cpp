@@ -286,7 +286,7 @@ Status Store::Write(const Actor& actor, const std::function<Status(WriteTxn&)>& 
       rc = mdb_txn_commit(txn);
       wt.txn_ = nullptr;
       if (rc == MDB_SUCCESS) {
-        if (committed_sequence) *committed_sequence = wt.pending_seq_;
+        if (committed_sequence) *committed_sequence = wt.n_.pending_seq;
         return Status::OK();
       }
       if (rc != MDB_MAP_FULL) return LmdbStatus(rc, "committing");

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -20,6 +21,8 @@ Status LmdbStatus(int rc, const std::string& what);
 
 inline MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 inline std::string_view View(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+struct GroupRequest;  // group_commit.cpp
 
 class StoreImpl {
  public:
@@ -41,6 +44,14 @@ class StoreImpl {
   // Serialises this process's writers before they take resize_mu, so a writer
   // that needs to grow the map never waits on another writer holding it shared.
   std::mutex write_mu;
+
+  // Group commit (group_commit.cpp): WriteGrouped requests wait here until
+  // a leader (the first waiting caller when no batch is running) takes them
+  // into one write transaction.
+  std::mutex group_mu;
+  std::condition_variable group_cv;
+  std::deque<GroupRequest*> group_queue;
+  bool group_leader = false;
 
   std::thread flusher;
   std::mutex flush_mu;

@@ -17,7 +17,7 @@
 //
 // Thread safety: Store's methods may be called from any thread. A ReadTxn or
 // WriteTxn belongs to the thread that runs the callback and must not escape
-// it. LMDB allows one write transaction at a time, so a thread inside
+// it (with WriteGrouped, that thread may be another caller's: see there). LMDB allows one write transaction at a time, so a thread inside
 // Write() must not call Write() again (it would deadlock), and a thread must
 // not call Write() while it holds a ReadTxn open from Read() on the same store
 // (the map may need to grow, which waits for every transaction to end).
@@ -109,6 +109,11 @@ class ReadTxn {
   // Point lookup in an index: the value bytes, NotFound when absent. The
   // returned view is valid for the transaction.
   Status IndexGet(Index index, std::string_view key, std::string_view* value) const;
+  // Like IndexGet, but an absent key is not an error: OK with *found false.
+  // For hot paths (bulk import's upsert lookup) where a miss is the common
+  // case and building a NotFound message per row would cost more than the
+  // lookup.
+  Status IndexFind(Index index, std::string_view key, std::string_view* value, bool* found) const;
   // Visits index entries with keys in [from, to) (to empty = to the end of
   // `prefix`'s range when given) in key order until fn returns false.
   Status IndexScan(Index index, std::string_view from, std::string_view prefix,
@@ -155,7 +160,9 @@ class WriteTxn : public ReadTxn {
     first_version_prov_.clear();
   }
 
-  // Allocates the next id of `kind` (ids start at 1 and never repeat).
+  // Allocates the next id of `kind` (ids start at 1 and never repeat). The
+  // counter is read once per transaction and written back at commit, so a
+  // bulk load allocating thousands of ids costs one meta read and one write.
   Status AllocateId(RecordKind kind, uint64_t* id);
   // Allocates the next value of a named store-wide counter (starting at 1),
   // for example "job" for import job ids. Names are 1..64 bytes.
@@ -170,6 +177,13 @@ class WriteTxn : public ReadTxn {
   // NotFound when the record does not exist or is already deleted.
   Status Delete(RecordKind kind, uint64_t id);
 
+  // OK when record `id` of `kind` exists and its current version is not a
+  // tombstone; NotFound otherwise. The answer is remembered for the rest of
+  // the transaction (until a Delete of that record), so checking the same
+  // parent record for every row of a batch (the dataset of each imported
+  // asset) costs one read.
+  Status RequireLive(RecordKind kind, uint64_t id);
+
   Status IndexPut(Index index, std::string_view key, std::string_view value);
   // Deleting an absent key is not an error.
   Status IndexDelete(Index index, std::string_view key);
@@ -179,15 +193,24 @@ class WriteTxn : public ReadTxn {
 
   // The sequence this transaction will commit as (assigned at first change);
   // 0 while nothing has changed.
-  uint64_t pending_sequence() const { return pending_seq_; }
+  uint64_t pending_sequence() const { return n_.pending_seq; }
   int64_t now_us() const;
 
  private:
   WriteTxn(Store* store, MDB_txn* txn, Actor actor) : ReadTxn(store, txn), actor_(std::move(actor)) {}
   friend class Store;
   friend class StoreImpl;
+  friend class GroupCommitter;
   Status MarkChanged(RecordKind kind, ChangeRun::Op op, uint64_t id);
-  Status Finish();  // writes the changefeed entry and the sequence
+  // The sequence this transaction's changes get: pending_seq_ once assigned,
+  // else the next one (read from meta once), without assigning it.
+  Status PeekSequence(uint64_t* seq);
+  // Writes the first version of a record whose id was allocated in this
+  // transaction with MDB_APPEND (one descent, pages filled): *done false when
+  // the id is not above every key of the table, and nothing was written.
+  Status PutNew(RecordKind kind, uint64_t id, std::string_view key, const uint8_t* payload, size_t size,
+                bool* done);
+  Status Finish();  // writes id counters, live counts, the changefeed entry and the sequence
   Status Check(int rc, const char* what);
 
   void BuildProvenance(flatbuffers::FlatBufferBuilder* pb, uint64_t replaces) const;
@@ -199,9 +222,23 @@ class WriteTxn : public ReadTxn {
   Actor actor_;
   const ProvenanceInfo* prov_override_ = nullptr;
   std::string first_version_prov_;
-  uint64_t pending_seq_ = 0;
+  // The changefeed entry names this actor instead of actor_ when set (a
+  // group commit whose requests came from different actors).
+  const Actor* feed_actor_ = nullptr;
   std::vector<ChangeRun> changes_;
-  std::vector<int64_t> live_delta_ = std::vector<int64_t>(kRecordKindCount, 0);
+  // Scalar bookkeeping, copied as a whole to save and restore it around a
+  // group-commit request's child transaction (changes_ is saved apart).
+  struct Counters {
+    uint64_t pending_seq = 0;  // 0 until the first change
+    uint64_t next_seq = 0;     // meta.sequence + 1, 0 until read
+    uint64_t change_count = 0; // MarkChanged calls: did a request change anything
+    int64_t live_delta[kRecordKindCount] = {};
+    uint64_t next_id[kRecordKindCount] = {};    // cached id counter, 0 = not read yet
+    uint64_t first_new_id[kRecordKindCount] = {};  // first id allocated here, 0 = none
+    bool id_dirty[kRecordKindCount] = {};       // next_id must be written at commit
+    RecordKind live_kind = RecordKind::Unknown;  // RequireLive's remembered answer
+    uint64_t live_id = 0;
+  } n_;
   bool map_full_ = false;
 };
 
@@ -242,6 +279,48 @@ class Store {
   // transaction changed no record).
   Status Write(const Actor& actor, const std::function<Status(WriteTxn&)>& fn,
                uint64_t* committed_sequence = nullptr);
+
+  // Group commit: the same contract as Write for the caller (fn's changes
+  // commit atomically if and only if fn returns OK, a failed fn leaves the
+  // store exactly as it was, the status returned is fn's), but concurrent
+  // callers share one write transaction and so one commit: one fsync at
+  // Durability::kFull for a whole batch instead of one per caller. Use it
+  // where many threads write small transactions at once (a server handling
+  // labellers' leases and submits); a lone writer gets Write's speed.
+  //
+  // How: callers queue; the oldest waiting caller, when no batch is running,
+  // becomes the leader and runs every queued request (up to 128) in one LMDB
+  // write transaction, each request's fn in its own nested (child)
+  // transaction. A fn that fails (or throws) aborts only its child: its
+  // writes and its bookkeeping (changefeed runs, live counts, id counters)
+  // are dropped and the other requests commit together. The caller blocks
+  // until its batch has committed (or failed).
+  //
+  // Sequence and changefeed: a batch is one commit, so every request that
+  // changed a record gets the batch's sequence number in *committed_sequence
+  // (0 when its fn changed no record, or failed), every record version it
+  // wrote carries that sequence, and the batch has one changefeed entry
+  // listing the changes of all its successful requests. The entry names the
+  // requests' actor when they share one (kind, name, job), else the system
+  // actor "group commit"; each version's provenance names its own
+  // request's actor.
+  //
+  // Errors: fn's status for a failed fn. If the batch itself fails (the
+  // commit, or beginning a nested transaction), every request whose fn
+  // succeeded gets that error and nothing of the batch is stored. If the map
+  // fills, the whole batch is aborted, the map grown and every request's fn
+  // run again, so (as with Write) fn must have no effects outside the
+  // transaction or must tolerate a re-run.
+  //
+  // Threads: fn may run on another caller's thread (the leader's), never on
+  // two threads at once, and never after WriteGrouped returned; it must not
+  // depend on thread identity (thread-local state, locks held by its
+  // caller) and must not call Write or WriteGrouped (deadlock), nor may a
+  // caller hold a ReadTxn of this store open. fn and actor must stay valid
+  // until the call returns (they are the caller's; the store keeps no
+  // reference afterwards).
+  Status WriteGrouped(const Actor& actor, const std::function<Status(WriteTxn&)>& fn,
+                      uint64_t* committed_sequence = nullptr);
 
   // The last committed sequence number.
   Status Sequence(uint64_t* out);

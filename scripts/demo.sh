@@ -210,8 +210,95 @@ cmp "$WORK/export.ndjson" "$WORK/export-restored.ndjson" && echo "restored store
 head -c 700 "$WORK/export.ndjson"; echo " ..."
 run verify
 
-# Leasing work from the queue, model pre-labelling through plugins and
-# consensus views are added with the Queue, Plugins and Consensus issues
-# (they are not faked here).
+step "A queue: overlap 2, half the work reviewed, 10% gold tasks"
+run project create street-queue --ontology "$WORK/ontology.json" --dataset street --overlap 2 \
+  --review-fraction 0.5 --gold-rate 0.1 --lease-ttl 600
+run member add dave
+# Gold answers for three assets, written by the reviewer.
+for i in 00012 00024 00036; do
+  printf '{"project":"street-queue","dataset":"street","asset":"img-%s","author":"carol","source":"gold","annotations":[{"feature":"weather","value":"sunny"}]}\n' "$i"
+done > "$WORK/gold.jsonl"
+run label import "$WORK/gold.jsonl"
+# Camera A at night: 83 assets.
+run queue add --project street-queue --dataset street --where camera=A --where night=true
+run queue priority --project street-queue --dataset street --external-id img-00996 --priority 10
+run queue stats --project street-queue
+
+# lease_ids <json lines>: the lease ids, one per line.
+lease_ids() { grep -o '"lease":[0-9]*' | grep -o '[0-9]*$' || true; }
+lease_field() { grep -o "\"$2\":\"*[^,\"]*" <<< "$1" | head -n 1 | sed 's/.*:"*//'; }
+
+printf '[{"feature":"weather","value":"sunny"}]' > "$WORK/sunny.json"
+printf '[{"feature":"weather","value":"rain"}]' > "$WORK/rain.json"
+step "A stale lease: its submit is refused and changes nothing"
+run project set street-queue --lease-ttl 1
+STALE="$("$BIN" lease --project street-queue --member dave -n 1 --json --stage label | lease_ids | head -n 1)"
+if [ -n "$STALE" ]; then
+  sleep 1.2
+  printf '$ annodb submit --lease %s --label sunny.json   (1.2 s later)\n' "$STALE"
+  if "$BIN" submit --lease "$STALE" --label "$WORK/sunny.json"; then echo "demo: a stale submit was accepted" >&2; exit 1; fi
+fi
+run project set street-queue --lease-ttl 600
+
+step "Three labellers work the queue (each lease is one transaction)"
+run lease --project street-queue --member alice -n 3
+run leases --member alice
+for id in $("$BIN" leases --member alice --json | lease_ids); do run submit --lease "$id" --label "$WORK/sunny.json"; done
+SUBMITS=0; SKIPS=0
+for round in $(seq 1 60); do
+  GOT=0
+  for who in alice bob dave; do
+    out="$("$BIN" lease --project street-queue --member "$who" -n 4 --json)"
+    while IFS= read -r line; do
+      [ -z "$line" ] && continue
+      GOT=$((GOT + 1))
+      id="$(lease_field "$line" lease)"
+      ext="$(lease_field "$line" external_id)"
+      n="${ext#img-}"; n=$((10#$n))
+      if [ "$who" = dave ] && [ $((n % 13)) -eq 0 ]; then
+        "$BIN" skip --lease "$id" --reason "too dark to tell" > /dev/null; SKIPS=$((SKIPS + 1)); continue
+      fi
+      # bob reads every fifth frame as rain: the disagreement consensus will see.
+      label="$WORK/sunny.json"
+      if [ "$who" = bob ] && [ $((n % 5)) -eq 0 ]; then label="$WORK/rain.json"; fi
+      "$BIN" submit --lease "$id" --label "$label" > /dev/null; SUBMITS=$((SUBMITS + 1))
+    done <<< "$out"
+  done
+  [ "$GOT" -eq 0 ] && break
+done
+echo "labellers submitted $SUBMITS labels and skipped $SKIPS tasks"
+run queue stats --project street-queue
+
+step "The reviewer accepts, or rejects with a comment that opens an issue"
+REJECTED=0
+for round in $(seq 1 20); do
+  out="$("$BIN" lease --project street-queue --member carol -n 5 --json)"
+  [ -z "$out" ] && break
+  while IFS= read -r line; do
+    [ -z "$line" ] && continue
+    id="$(lease_field "$line" lease)"
+    ext="$(lease_field "$line" external_id)"
+    n="${ext#img-}"; n=$((10#$n))
+    if [ "$REJECTED" -eq 0 ] && [ $((n % 5)) -eq 0 ]; then
+      run review reject --lease "$id" --comment "Wet road and spray: this is rain. Please look again."
+      REJECTED=1
+    else
+      "$BIN" review accept --lease "$id" > /dev/null
+    fi
+  done <<< "$out"
+done
+run comment list --project street-queue
+
+step "Rework: the rejected labels' authors take the task again"
+for who in alice bob dave; do
+  for id in $("$BIN" lease --project street-queue --member "$who" -n 5 --json | lease_ids); do
+    "$BIN" submit --lease "$id" --label "$WORK/rain.json" > /dev/null
+  done
+done
+for id in $("$BIN" lease --project street-queue --member carol -n 5 --json | lease_ids); do
+  "$BIN" review accept --lease "$id" > /dev/null
+done
+run queue stats --project street-queue
+run verify
 
 printf '\n=== demo finished: store in %s (removed on exit unless ANNODB_DEMO_KEEP=1) ===\n' "$WORK"

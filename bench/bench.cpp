@@ -78,5 +78,6 @@ uint64_t SystemAdapter::ImportJsonl(const std::string&, const std::string&) { th
 uint64_t SystemAdapter::ReadById(const ReadKeys&) { throw Unsupported("read by id"); }
 uint64_t SystemAdapter::ReadByExternalId(const ReadKeys&) { throw Unsupported("read by external id"); }
 void SystemAdapter::ResolveDataset(ReadKeys*) { throw Unsupported("datasets"); }
+uint64_t SystemAdapter::SingleCommits(const WriteRows&, int, const std::string&) { throw Unsupported("single commits"); }
 
 }  // namespace bench

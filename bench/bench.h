@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "annodb/assets.h"
+
 namespace bench {
 
 // Matched durability levels (docs/PERFORMANCE.md, "Method"):
@@ -41,6 +43,8 @@ struct Config {
   int repeat = 3;                // timed repeats per (workload, contender); the median is reported
   uint64_t batch = 20000;        // rows per write transaction in bulk import
   uint64_t read_batch = 1000;    // point reads per read transaction
+  int threads = 32;              // writer threads in the single-commit workload
+  uint64_t commits_per_thread = 8;   // commits each of them makes (--full: 50)
   uint64_t seed = 42;
   Durability durability = Durability::kFull;
   bool sequential_ids = false;   // external ids in ascending order instead of uuid-like
@@ -100,6 +104,13 @@ struct ReadKeys {
   std::vector<std::string> external_ids;    // external ids
 };
 
+// The rows the single-commit workload writes, parsed before the timed runs:
+// typed for annodb and raw LMDB, the metadata's JSON text for SQLite.
+struct WriteRows {
+  std::vector<annodb::AssetInput> rows;
+  std::vector<std::string> metadata_json;
+};
+
 // A system under test. One object lives in one child process; Open/Close
 // bracket each use of the on-disk store in `dir`.
 class SystemAdapter {
@@ -125,6 +136,10 @@ class SystemAdapter {
   virtual uint64_t ReadByExternalId(const ReadKeys& keys);
   // Fills keys.dataset_id for the store that is open.
   virtual void ResolveDataset(ReadKeys* keys);
+  // `threads` threads at once, thread t writing rows [t*n, (t+1)*n) of
+  // rows.rows (n = size / threads), each row in its own durable write
+  // transaction (one commit per row). Returns the number of commits.
+  virtual uint64_t SingleCommits(const WriteRows& rows, int threads, const std::string& variant);
 };
 
 std::unique_ptr<SystemAdapter> MakeAnnodbAdapter(const Config& cfg);

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   app.add_option("--repeat", cfg.repeat, "timed runs per system and workload (median reported)")->check(CLI::Range(1, 1000));
   app.add_option("--batch", cfg.batch, "rows per write transaction in bulk import")->check(CLI::Range(1, 100000000));
   app.add_option("--read-batch", cfg.read_batch, "point reads per read transaction")->check(CLI::Range(1, 100000000));
+  app.add_option("--threads", cfg.threads, "writer threads in the single-commit workload")->check(CLI::Range(1, 1024));
+  app.add_option("--commits-per-thread", cfg.commits_per_thread,
+                 "commits per writer thread in the single-commit workload (default 8; --full: 50)");
   app.add_option("--seed", cfg.seed, "data generator seed");
   app.add_option("--durability", durability, "full | last-commit-may-drop | process-crash-safe (matched across systems)")
       ->check(CLI::IsMember({"full", "last-commit-may-drop", "process-crash-safe"}));
@@ -38,7 +41,7 @@ int main(int argc, char** argv) {
   app.add_option("--json", json_path, "also write the results as JSON to this file ('-' = stdout)");
   app.add_option("--markdown", md_path, "also write the tables as Markdown to this file ('-' = stdout)");
   app.add_option("--systems", cfg.only_systems, "only these systems: annodb, sqlite, lmdb");
-  app.add_option("--workloads", cfg.only_workloads, "only these workloads: import, read_by_id, read_by_external_id");
+  app.add_option("--workloads", cfg.only_workloads, "only these workloads: import, read_by_id, read_by_external_id, commits");
   app.add_flag("--sequential-ids", cfg.sequential_ids, "external ids in ascending order (default: uuid-like)");
   app.add_flag("--sqlite-exclusive", cfg.sqlite_exclusive, "SQLite locking_mode=EXCLUSIVE (single process only)");
   app.add_option("--annodb-map-mib", cfg.annodb_map_mib, "annodb initial map size in MiB (default: the engine's)");
@@ -54,6 +57,7 @@ int main(int argc, char** argv) {
   if (full) {
     if (!rows_given) cfg.rows = 1000000;
     if (!repeat_given) cfg.repeat = 5;
+    if (app.count("--commits-per-thread") == 0) cfg.commits_per_thread = 50;
   } else if (quick) {
     if (!rows_given) cfg.rows = 100000;
     if (!repeat_given) cfg.repeat = 3;

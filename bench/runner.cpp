@@ -67,6 +67,7 @@ Result RunHere(const Config& cfg, const Workload& w, const Contender& c) {
     r.settings = a->Settings();
     Context ctx;
     if (w.fresh_store) {
+      if (w.prepare) w.prepare(*a, cfg, ctx);
       for (int i = 0; i < cfg.repeat; ++i) {
         fs::remove_all(dir);
         double cpu = ProcessCpuSeconds();
@@ -212,6 +213,8 @@ std::vector<Result> RunAll(const Config& cfg, const std::vector<Workload>& workl
     for (const Contender& c : w.contenders) {
       if (!Selected(cfg.only_systems, SystemKey(c.system))) continue;
       if (!w.fresh_store && !loaded[c.system]) {
+        // (A fresh-store workload that does not load, like the single
+        // commits, leaves a small store: reload after it.)
         // The read workloads need the system's store: load it once, untimed.
         Config once = cfg;
         once.repeat = 1;
@@ -234,7 +237,7 @@ std::vector<Result> RunAll(const Config& cfg, const std::vector<Workload>& workl
       if (cfg.verbose) std::fprintf(stderr, "running %s on %s\n", w.id.c_str(), c.label.c_str());
       Result r = RunOne(cfg, w, c);
       if (!r.error.empty()) std::fprintf(stderr, "%s / %s: %s\n", w.id.c_str(), c.label.c_str(), r.error.c_str());
-      if (w.fresh_store && r.ok()) loaded[c.system] = true;
+      if (w.loads_store && r.ok()) loaded[c.system] = true;
       results.push_back(std::move(r));
     }
   }

@@ -9,11 +9,17 @@
 // Import, variant "import": annodb::ImportJsonl, the engine's own bulk importer
 // (what `annodb import` runs), reading the same file from disk.
 //
+// Single commits: threads each put one asset per Store::Write (variant
+// "write") or per Store::WriteGrouped (variant "grouped": concurrent writes
+// share commits), with PutAsset (validation included).
+//
 // Point reads: one Store::Read per read batch; every read goes through
 // GetAsset (and FindAsset for external ids), then RecordView::As<fb::Asset>()
 // and reads two fields.
 #include <filesystem>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "annodb/assets.h"
 #include "annodb/store.h"
@@ -116,14 +122,44 @@ class AnnodbAdapter : public SystemAdapter {
     return sum;
   }
 
+  uint64_t SingleCommits(const WriteRows& w, int threads, const std::string& variant) override {
+    const uint64_t dataset_id = EnsureDataset();
+    const bool grouped = variant == "grouped";
+    const size_t per = w.rows.size() / static_cast<size_t>(threads);
+    std::mutex mu;
+    std::string error;
+    std::vector<std::thread> ts;
+    for (int t = 0; t < threads; ++t) {
+      ts.emplace_back([&, t] {
+        for (size_t i = per * static_cast<size_t>(t); i < per * static_cast<size_t>(t + 1); ++i) {
+          auto fn = [&](annodb::WriteTxn& txn) { return annodb::PutAsset(txn, dataset_id, w.rows[i], nullptr, nullptr); };
+          annodb::Status s = grouped ? store_->WriteGrouped(actor_, fn) : store_->Write(actor_, fn);
+          if (!s.ok()) {
+            std::lock_guard<std::mutex> g(mu);
+            error = s.ToString();
+            return;
+          }
+        }
+      });
+    }
+    for (std::thread& t : ts) t.join();
+    if (!error.empty()) throw std::runtime_error("annodb: single commit: " + error);
+    return per * static_cast<size_t>(threads);
+  }
+
  private:
-  uint64_t ImportWithApi(const std::string& path) {
+  uint64_t EnsureDataset() {
     uint64_t dataset_id = 0;
     Check(store_->Write(actor_, [&](annodb::WriteTxn& t) {
       annodb::Status s = annodb::FindDataset(t, kDatasetName, &dataset_id);
       if (s.IsNotFound()) return annodb::CreateDataset(t, kDatasetName, "", &dataset_id);
       return s;
     }), "create dataset");
+    return dataset_id;
+  }
+
+  uint64_t ImportWithApi(const std::string& path) {
+    const uint64_t dataset_id = EnsureDataset();
     LineReader reader(path);
     simdjson::ondemand::parser parser;
     std::vector<ParsedAsset> rows(cfg_.batch);

@@ -12,13 +12,19 @@
 // annodb::BuildAssetPayload, padded to 8 bytes as annodb pads it. Rows are
 // appended (MDB_APPEND: ids ascend), the external-id index is put with
 // MDB_NOOVERWRITE (the uniqueness check is the put itself).
+// Single commits: each thread begins a write transaction per row, puts the
+// row and its two index entries, and commits (LMDB's writer lock serialises
+// them: every commit is its own, with its own syncs).
 // Environment flags: MDB_NOTLS plus the durability flag, as annodb opens its
 // environment; the map is made large up front (8x the input file) so it
 // never fills.
 #include <lmdb.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <mutex>
+#include <thread>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -125,37 +131,11 @@ class LmdbAdapter : public SystemAdapter {
     size_t cap = 0;
     uint64_t next_id = 1, total = 0, in_txn = 0;
     MDB_txn* txn = nullptr;
-    char idkey[8];
     std::string extkey;
-    char hashkey[24];
     while (reader.Next(&line, &cap)) {
       ParseAssetLine(parser, line, cap, MetaMode::kTyped, reader.line_number(), &row);
       if (!txn) Check(mdb_txn_begin(env_, nullptr, 0, &txn), "txn_begin");
-      uint64_t id = next_id++;
-      PutBE64(id, idkey);
-      extkey.resize(8);
-      PutBE64(kDatasetId, extkey.data());
-      extkey.append(row.in.external_id);
-      MDB_val k{extkey.size(), extkey.data()}, v{8, idkey};
-      int rc = mdb_put(txn, ext_, &k, &v, MDB_NOOVERWRITE);
-      if (rc == MDB_KEYEXIST) throw std::runtime_error("lmdb: duplicate external id " + row.in.external_id);
-      Check(rc, "put ext");
-      annodb::BuildAssetPayload(kDatasetId, row.in, &fbb);
-      MDB_val rk{8, idkey}, rv{header_bytes_ + Pad8(fbb.GetSize()), nullptr};
-      Check(mdb_put(txn, rows_, &rk, &rv, MDB_APPEND | MDB_RESERVE), "put row");
-      auto* dst = static_cast<char*>(rv.mv_data);
-      std::memcpy(dst, header_.data(), header_bytes_);
-      uint32_t payload_size = fbb.GetSize();
-      std::memcpy(dst + 32, &payload_size, 4);
-      std::memcpy(dst + header_bytes_, fbb.GetBufferPointer(), fbb.GetSize());
-      std::memset(dst + header_bytes_ + fbb.GetSize(), 0, Pad8(fbb.GetSize()) - fbb.GetSize());
-      if (hash_index && row.in.content_hash) {
-        PutBE64(row.in.content_hash->hi, hashkey);
-        PutBE64(row.in.content_hash->lo, hashkey + 8);
-        PutBE64(id, hashkey + 16);
-        MDB_val hk{24, hashkey}, hv{0, nullptr};
-        Check(mdb_put(txn, hash_, &hk, &hv, 0), "put hash");
-      }
+      PutRow(txn, next_id++, row.in, hash_index, &fbb, &extkey);
       ++total;
       if (++in_txn == cfg_.batch) {
         Check(mdb_txn_commit(txn), "commit");
@@ -207,7 +187,74 @@ class LmdbAdapter : public SystemAdapter {
     return sum;
   }
 
+  uint64_t SingleCommits(const WriteRows& w, int threads, const std::string&) override {
+    const size_t per = w.rows.size() / static_cast<size_t>(threads);
+    std::atomic<uint64_t> next_id{1};
+    std::mutex mu;
+    std::string error;
+    std::vector<std::thread> ts;
+    for (int t = 0; t < threads; ++t) {
+      ts.emplace_back([&, t] {
+        flatbuffers::FlatBufferBuilder fbb(1024);
+        std::string extkey;
+        try {
+          for (size_t i = per * static_cast<size_t>(t); i < per * static_cast<size_t>(t + 1); ++i) {
+            MDB_txn* txn = nullptr;
+            Check(mdb_txn_begin(env_, nullptr, 0, &txn), "txn_begin");
+            // Ids are taken inside the write transaction (LMDB's writer lock
+            // orders them), so rows still append in id order.
+            PutRow(txn, next_id.fetch_add(1, std::memory_order_relaxed), w.rows[i], true, &fbb, &extkey);
+            Check(mdb_txn_commit(txn), "commit");
+          }
+        } catch (const std::exception& e) {
+          std::lock_guard<std::mutex> g(mu);
+          error = e.what();
+        }
+      });
+    }
+    for (std::thread& t : ts) t.join();
+    if (!error.empty()) throw std::runtime_error(error);
+    return per * static_cast<size_t>(threads);
+  }
+
  private:
+  // Puts one asset: the external-id entry, the row, the hash entry. On an
+  // error the transaction is aborted and an exception thrown.
+  void PutRow(MDB_txn* txn, uint64_t id, const annodb::AssetInput& in, bool hash_index,
+              flatbuffers::FlatBufferBuilder* fbb, std::string* extkey) {
+    try {
+      char idkey[8];
+      PutBE64(id, idkey);
+      extkey->resize(8);
+      PutBE64(kDatasetId, extkey->data());
+      extkey->append(in.external_id);
+      MDB_val k{extkey->size(), extkey->data()}, v{8, idkey};
+      int rc = mdb_put(txn, ext_, &k, &v, MDB_NOOVERWRITE);
+      if (rc == MDB_KEYEXIST) throw std::runtime_error("lmdb: duplicate external id " + in.external_id);
+      Check(rc, "put ext");
+      annodb::BuildAssetPayload(kDatasetId, in, fbb);
+      MDB_val rk{8, idkey}, rv{header_bytes_ + Pad8(fbb->GetSize()), nullptr};
+      Check(mdb_put(txn, rows_, &rk, &rv, MDB_APPEND | MDB_RESERVE), "put row");
+      auto* dst = static_cast<char*>(rv.mv_data);
+      std::memcpy(dst, header_.data(), header_bytes_);
+      uint32_t payload_size = fbb->GetSize();
+      std::memcpy(dst + 32, &payload_size, 4);
+      std::memcpy(dst + header_bytes_, fbb->GetBufferPointer(), fbb->GetSize());
+      std::memset(dst + header_bytes_ + fbb->GetSize(), 0, Pad8(fbb->GetSize()) - fbb->GetSize());
+      if (hash_index && in.content_hash) {
+        char hashkey[24];
+        PutBE64(in.content_hash->hi, hashkey);
+        PutBE64(in.content_hash->lo, hashkey + 8);
+        PutBE64(id, hashkey + 16);
+        MDB_val hk{24, hashkey}, hv{0, nullptr};
+        Check(mdb_put(txn, hash_, &hk, &hv, 0), "put hash");
+      }
+    } catch (...) {
+      mdb_txn_abort(txn);
+      throw;
+    }
+  }
+
   uint64_t ReadRow(MDB_txn* txn, uint64_t id, char* idkey) {
     PutBE64(id, idkey);
     MDB_val k{8, idkey}, v;

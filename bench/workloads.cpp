@@ -4,6 +4,7 @@
 #include <random>
 
 #include "datagen.h"
+#include "jsonl.h"
 
 namespace bench {
 namespace {
@@ -59,6 +60,25 @@ void PrepareReads(SystemAdapter& a, const Config& cfg, Context& ctx) {
   a.ReadByExternalId(all);
 }
 
+// The single-commit workload's rows: the first threads x commits_per_thread
+// lines of the generated file (fewer when the file is smaller).
+void PrepareWrites(SystemAdapter&, const Config& cfg, Context& ctx) {
+  uint64_t want = static_cast<uint64_t>(cfg.threads) * cfg.commits_per_thread;
+  want = std::min<uint64_t>(want, cfg.rows / static_cast<uint64_t>(cfg.threads) * static_cast<uint64_t>(cfg.threads));
+  ctx.writes = WriteRows();
+  LineReader reader(cfg.jsonl);
+  simdjson::ondemand::parser typed, raw;
+  ParsedAsset a, b;
+  std::string_view line;
+  size_t cap = 0;
+  while (ctx.writes.rows.size() < want && reader.Next(&line, &cap)) {
+    ParseAssetLine(typed, line, cap, MetaMode::kTyped, reader.line_number(), &a);
+    ParseAssetLine(raw, line, cap, MetaMode::kRawJson, reader.line_number(), &b);
+    ctx.writes.rows.push_back(a.in);
+    ctx.writes.metadata_json.emplace_back(b.metadata_json);
+  }
+}
+
 }  // namespace
 
 Contender LoaderFor(SystemKind system) {
@@ -79,6 +99,7 @@ std::vector<Workload> AllWorkloads(const Config& cfg) {
               std::to_string(cfg.batch) + " rows per transaction, durability " + DurabilityName(cfg.durability) + ")";
     x.unit = "rows/s";
     x.fresh_store = true;
+    x.loads_store = true;
     x.contenders = ImportContenders();
     x.run = [](SystemAdapter& a, const Config& c, Context&, const Contender& who) {
       return a.ImportJsonl(c.jsonl, who.variant);
@@ -115,6 +136,24 @@ std::vector<Workload> AllWorkloads(const Config& cfg) {
       return static_cast<uint64_t>(ctx.keys.external_ids.size());
     };
     x.target_vs_lmdb = 0.8;
+    w.push_back(std::move(x));
+  }
+  {
+    Workload x;
+    x.id = "commits";
+    x.title = "Single-record commits: " + std::to_string(cfg.threads) + " threads x " +
+              std::to_string(cfg.commits_per_thread) + " commits, one asset per commit, durability " +
+              DurabilityName(cfg.durability);
+    x.unit = "commits/s";
+    x.fresh_store = true;
+    x.contenders = {{"annodb Write", SystemKind::kAnnodb, "write"},
+                    {"annodb WriteGrouped", SystemKind::kAnnodb, "grouped"},
+                    {"SQLite peer", SystemKind::kSqlite, ""},
+                    {"raw LMDB", SystemKind::kLmdb, ""}};
+    x.prepare = PrepareWrites;
+    x.run = [](SystemAdapter& a, const Config& c, Context& ctx, const Contender& who) {
+      return a.SingleCommits(ctx.writes, c.threads, who.variant);
+    };
     w.push_back(std::move(x));
   }
   return w;

@@ -21,6 +21,7 @@ struct Contender {
 // State one child process keeps between a workload's prepare and its runs.
 struct Context {
   ReadKeys keys;
+  WriteRows writes;    // the single-commit workload's rows
   uint64_t check = 0;  // checksum of what was read (equal across systems)
 };
 
@@ -32,8 +33,11 @@ struct Workload {
   // opening and closing it. false: the workload runs on the store the
   // system's import left (loaded once, untimed when the import did not run).
   bool fresh_store = false;
+  // true: the store it leaves is the one the read workloads use (import).
+  bool loads_store = false;
   std::vector<Contender> contenders;
-  // Untimed set-up, once per child, with the store open (not for fresh_store).
+  // Untimed set-up, once per child: with the store open, or for fresh_store
+  // workloads before the first run with no store open.
   std::function<void(SystemAdapter&, const Config&, Context&)> prepare;
   // One timed run; returns the number of operations done.
   std::function<uint64_t(SystemAdapter&, const Config&, Context&, const Contender&)> run;

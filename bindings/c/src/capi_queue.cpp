@@ -1,5 +1,10 @@
 // The C ABI: the labelling queue (queue add, priorities, lease, renew,
 // heartbeat, release, skip, submit, review, lease/task/stats reads).
+//
+// The per-labeller calls (lease, renew, heartbeat, release, skip, submit,
+// review) go through Store::WriteGrouped: when many threads of one process
+// (a team server) call them at once, their transactions share one commit
+// (one fsync), and a refused call aborts only its own part.
 #include <cmath>
 #include <string>
 #include <vector>
@@ -178,7 +183,7 @@ ANNODB_EXPORT int annodb_lease(annodb_store* store, const char* project, const c
     if (lane < ANNODB_LANE_AUTO || lane > ANNODB_LANE_REVIEW)
       return Status::InvalidArgument("lane must be ANNODB_LANE_AUTO, _LABEL or _REVIEW");
     std::vector<LeaseGrant> grants;
-    ANNODB_RETURN_IF_ERROR(s.Write(Actor::Person(member), [&](WriteTxn& t) -> Status {
+    ANNODB_RETURN_IF_ERROR(s.WriteGrouped(Actor::Person(member), [&](WriteTxn& t) -> Status {
       uint64_t p = 0, m = 0;
       ANNODB_RETURN_IF_ERROR(FindProjectArg(t, project, &p));
       ANNODB_RETURN_IF_ERROR(FindMemberArg(t, member, &m));
@@ -198,7 +203,7 @@ ANNODB_EXPORT int annodb_lease_renew(annodb_store* store, uint64_t lease_id, uin
   if (expires_us) *expires_us = 0;
   return Run(store, "annodb_lease_renew", [&](Store& s) -> Status {
     int64_t exp = 0;
-    ANNODB_RETURN_IF_ERROR(s.Write(Actor::System(), [&](WriteTxn& t) { return RenewLease(t, lease_id, token, &exp); }));
+    ANNODB_RETURN_IF_ERROR(s.WriteGrouped(Actor::System(), [&](WriteTxn& t) { return RenewLease(t, lease_id, token, &exp); }));
     if (expires_us) *expires_us = exp;
     return Status::OK();
   });
@@ -209,7 +214,7 @@ ANNODB_EXPORT int annodb_heartbeat(annodb_store* store, const char* member, uint
   return Run(store, "annodb_heartbeat", [&](Store& s) -> Status {
     ANNODB_RETURN_IF_ERROR(RequireString(member, "member"));
     uint32_t n = 0;
-    ANNODB_RETURN_IF_ERROR(s.Write(Actor::Person(member), [&](WriteTxn& t) -> Status {
+    ANNODB_RETURN_IF_ERROR(s.WriteGrouped(Actor::Person(member), [&](WriteTxn& t) -> Status {
       uint64_t m = 0;
       ANNODB_RETURN_IF_ERROR(FindMemberArg(t, member, &m));
       return Heartbeat(t, m, &n);
@@ -221,7 +226,7 @@ ANNODB_EXPORT int annodb_heartbeat(annodb_store* store, const char* member, uint
 
 ANNODB_EXPORT int annodb_lease_release(annodb_store* store, uint64_t lease_id, uint64_t token) {
   return Run(store, "annodb_lease_release", [&](Store& s) -> Status {
-    return s.Write(Actor::System(), [&](WriteTxn& t) { return ReleaseLease(t, lease_id, token); });
+    return s.WriteGrouped(Actor::System(), [&](WriteTxn& t) { return ReleaseLease(t, lease_id, token); });
   });
 }
 
@@ -229,7 +234,7 @@ ANNODB_EXPORT int annodb_lease_skip(annodb_store* store, uint64_t lease_id, uint
   return Run(store, "annodb_lease_skip", [&](Store& s) -> Status {
     ANNODB_RETURN_IF_ERROR(RequireString(reason, "reason"));
     if (!ValidUtf8(reason)) return Status::InvalidArgument("reason is not valid UTF-8");
-    return s.Write(Actor::System(), [&](WriteTxn& t) { return SkipLease(t, lease_id, token, reason); });
+    return s.WriteGrouped(Actor::System(), [&](WriteTxn& t) { return SkipLease(t, lease_id, token, reason); });
   });
 }
 
@@ -241,7 +246,7 @@ ANNODB_EXPORT int annodb_lease_submit(annodb_store* store, uint64_t lease_id, ui
     in.time_spent_ms = time_spent_ms;
     ANNODB_RETURN_IF_ERROR(ParseSubmitAnnotations(annotations_json, &in.annotations));
     uint64_t id = 0;
-    ANNODB_RETURN_IF_ERROR(s.Write(Actor::System(), [&](WriteTxn& t) { return SubmitLease(t, lease_id, token, in, &id); }));
+    ANNODB_RETURN_IF_ERROR(s.WriteGrouped(Actor::System(), [&](WriteTxn& t) { return SubmitLease(t, lease_id, token, in, &id); }));
     if (label_id) *label_id = id;
     return Status::OK();
   });
@@ -250,7 +255,7 @@ ANNODB_EXPORT int annodb_lease_submit(annodb_store* store, uint64_t lease_id, ui
 ANNODB_EXPORT int annodb_review_accept(annodb_store* store, uint64_t lease_id, uint64_t token) {
   return Run(store, "annodb_review_accept", [&](Store& s) -> Status {
     ReviewInput in;
-    return s.Write(Actor::System(), [&](WriteTxn& t) { return ReviewLease(t, lease_id, token, in, nullptr); });
+    return s.WriteGrouped(Actor::System(), [&](WriteTxn& t) { return ReviewLease(t, lease_id, token, in, nullptr); });
   });
 }
 
@@ -268,7 +273,7 @@ ANNODB_EXPORT int annodb_review_reject(annodb_store* store, uint64_t lease_id, u
     in.comment = comment;
     if (n_labels) in.reject_label_ids.assign(label_ids, label_ids + n_labels);
     std::vector<uint64_t> issues;
-    ANNODB_RETURN_IF_ERROR(s.Write(Actor::System(), [&](WriteTxn& t) { return ReviewLease(t, lease_id, token, in, &issues); }));
+    ANNODB_RETURN_IF_ERROR(s.WriteGrouped(Actor::System(), [&](WriteTxn& t) { return ReviewLease(t, lease_id, token, in, &issues); }));
     if (issues_json) GiveText(Dump(ojson(issues)), issues_json, issues_len);
     return Status::OK();
   });

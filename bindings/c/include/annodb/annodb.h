@@ -936,8 +936,11 @@ ANNODB_EXPORT int annodb_restore_ndjson(annodb_store* store, const char* path, c
  * is expired, released, skipped or already submitted fails with
  * ANNODB_CONFLICT and changes nothing; `token` 0 skips the token check, a
  * non-zero token must equal the lease's (ANNODB_CONFLICT otherwise).
- * All functions are thread-safe on one handle; each is one write
- * transaction (one commit). */
+ * All functions are thread-safe on one handle. Each is atomic on its own;
+ * the per-labeller calls (lease, renew, heartbeat, release, skip, submit,
+ * review) use group commit: calls made at the same time from several threads
+ * of one process share one commit (one fsync at ANNODB_DURABILITY_FULL), and
+ * a refused call leaves the others' work intact. */
 
 /* Queues the live assets of dataset `dataset` (a name) for project
  * `project` (a name) as one batch with `priority` (higher is leased first;

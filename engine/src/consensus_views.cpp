@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 
+#include "annodb/consensus.h"
 #include "annodb/keys.h"
 #include "annodb/schema/consensus_generated.h"
 #include "text_checks.h"
@@ -193,6 +194,56 @@ Status ApplyValueDelta(WriteTxn& txn, uint64_t project, uint64_t asset, uint32_t
   return txn.IndexPut(Index::kConsensusValues, key, EncodeValues(vc));
 }
 
+// Whether the project's views predate the labels: a store written before the
+// views existed (or views removed by hand). Then a change cannot be applied
+// incrementally: a counted label being changed is missing from its asset's
+// view, or a new label arrives on an asset (or in a project) without a view
+// although other counted labels are there. The checks cost nothing when the
+// asset has a view, and a prefix seek or two when it has none.
+Status ViewsPredateLabels(const ReadTxn& txn, uint64_t project, uint64_t asset, uint64_t label_id, bool view_found,
+                          const AssetView& view, bool was, bool is, bool* out) {
+  *out = false;
+  if (was && std::none_of(view.labels.begin(), view.labels.end(), [&](const ViewLabel& l) { return l.id == label_id; })) {
+    *out = true;
+    return Status::OK();
+  }
+  if (view_found || !is) return Status::OK();
+  // `other_counts` visits index keys ending in a label id and stops at the
+  // first other live label that counts.
+  Status inner;
+  auto other_counts = [&](std::string_view k, std::string_view) {
+    if (k.size() != 24) return true;  // (project, asset or author, label id)
+    uint64_t id = DecodeU64(k.data() + 16);
+    if (id == label_id) return true;
+    RecordView v;
+    inner = txn.Get(RecordKind::Label, id, &v);
+    if (inner.IsNotFound()) {  // deleted (the by-asset index keeps them)
+      inner = Status::OK();
+      return true;
+    }
+    if (!inner.ok()) return false;
+    const fb::Label* l = v.As<fb::Label>();
+    if (Counts(l->source(), l->status())) *out = true;
+    return !*out;
+  };
+  // This asset's other labels (a new asset has only this one).
+  std::string asset_prefix = KeyBuilder().U64(project).U64(asset).str();
+  ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kLabelByAsset, asset_prefix, asset_prefix, other_counts));
+  ANNODB_RETURN_IF_ERROR(inner);
+  if (*out) return Status::OK();
+  // A project without any view: do other counted labels exist? (Counted
+  // labels are human or gold, which have an author: the by-author index.)
+  std::string prefix = KeyBuilder().U64(project).str();
+  bool any_view = false;
+  ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kConsensusAsset, prefix, prefix, [&](std::string_view, std::string_view) {
+    any_view = true;
+    return false;
+  }));
+  if (any_view) return Status::OK();
+  ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kLabelByAuthor, prefix, prefix, other_counts));
+  return inner;
+}
+
 }  // namespace
 
 uint32_t ToUnits(double score) {
@@ -367,6 +418,12 @@ Status OnLabelChange(WriteTxn& txn, const ProjectInfo& project, AssetSize size, 
   } else if (!s.IsNotFound()) {
     return s;
   }
+  // Views older than the labels (a store written before the views existed):
+  // rebuild the project's views in this transaction instead of applying the
+  // change. The label is already written, so the rebuild includes it.
+  bool predate = false;
+  ANNODB_RETURN_IF_ERROR(ViewsPredateLabels(txn, project_id, asset, label_id, s.ok(), view, was, is, &predate));
+  if (predate) return RebuildConsensusViews(txn, project_id);
   uint64_t old_units = 0;
   bool had_score = ViewScoreUnits(view, &old_units);
 

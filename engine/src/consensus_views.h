@@ -67,7 +67,13 @@ bool ViewScoreUnits(const AssetView& v, uint64_t* units);
 
 // Keeps the views current after a label write. `before` is the label's
 // content before the write (null for a new label), `after` its content now
-// (null for a delete). Runs inside the label's write transaction.
+// (null for a delete). Runs inside the label's write transaction, after the
+// label record and the by-asset index are written. When the project's views
+// predate its labels (a store written before the views existed: a counted
+// label missing from its asset's view, or a new label on an asset or in a
+// project without a view while other counted labels are there), it rebuilds
+// the project's views from the labels instead (RebuildConsensusViews), so
+// old stores need no migration step and never fail with Corruption here.
 Status OnLabelChange(WriteTxn& txn, const ProjectInfo& project, AssetSize size, uint64_t label_id,
                      const LabelInput* before, const LabelInput* after);
 // As above for a delete, loading the project and asset itself.

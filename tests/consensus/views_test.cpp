@@ -243,3 +243,99 @@ TEST_CASE("verify notices a damaged view and a rebuild repairs it", "[consensus]
   Ok(f.store->Write(Actor::System(), [&](WriteTxn& t) { return RebuildConsensusViews(t, f.project); }));
   CHECK(f.Check().ok());
 }
+
+namespace {
+// Removes every view entry of the project, as in a store written before the
+// views existed (the labels stay).
+void WipeViews(ConsensusFixture& f) {
+  Ok(f.store->Write(Actor::System(), [&](WriteTxn& t) {
+    std::string prefix = KeyBuilder().U64(f.project).str();
+    for (Index index : {Index::kConsensusAsset, Index::kConsensusByScore, Index::kConsensusMember, Index::kConsensusValues}) {
+      std::vector<std::string> keys;
+      ANNODB_RETURN_IF_ERROR(t.IndexScan(index, prefix, prefix, [&](std::string_view k, std::string_view) {
+        keys.emplace_back(k);
+        return true;
+      }));
+      for (const std::string& k : keys) ANNODB_RETURN_IF_ERROR(t.IndexDelete(index, k));
+    }
+    return Status::OK();
+  }));
+  std::vector<AssetConsensus> views;
+  Ok(f.store->Read([&](ReadTxn& t) { return ListAssetConsensus(t, f.project, 0, 0, &views); }));
+  REQUIRE(views.empty());
+  REQUIRE(f.Check().IsCorruption());  // the labels are there, the views are not
+}
+}  // namespace
+
+TEST_CASE("stores without views: the first label change rebuilds the project's views", "[consensus][views]") {
+  ConsensusFixture f(kOnto, 3, 3);
+  uint64_t l0 = f.Put(f.Label(0, f.M(0), {f.Class("weather", "sunny")}));
+  uint64_t l1 = f.Put(f.Label(0, f.M(1), {f.Class("weather", "rain")}));
+  f.Put(f.Label(1, f.M(0), {f.Class("weather", "snow")}));
+  f.Put(f.Label(1, f.M(1), {f.Class("weather", "snow")}));
+  WipeViews(f);
+
+  SECTION("updating an old counted label") {
+    LabelInput l = f.Label(0, f.M(1), {f.Class("weather", "sunny")});
+    Ok(f.store->Write(Actor::Person("t"), [&](WriteTxn& t) { return UpdateLabel(t, l1, l, nullptr); }));
+    CHECK(*f.View(0).score == Approx(1.0));
+    CHECK(*f.View(1).score == Approx(1.0));  // an asset the change did not touch has its view too
+  }
+  SECTION("deleting an old counted label") {
+    Ok(f.store->Write(Actor::Person("t"), [&](WriteTxn& t) { return DeleteLabel(t, l0); }));
+    CHECK(f.View(0).label_count == 1);
+    CHECK(f.View(1).label_count == 2);
+  }
+  SECTION("a status change out of counting (rejected)") {
+    LabelInput l = f.Label(0, f.M(0), {f.Class("weather", "sunny")}, LabelSource::Human, LabelStatus::Rejected);
+    Ok(f.store->Write(Actor::Person("t"), [&](WriteTxn& t) { return UpdateLabel(t, l0, l, nullptr); }));
+    CHECK(f.View(0).label_count == 1);
+  }
+  SECTION("a new label on an asset that has old labels") {
+    f.Put(f.Label(0, f.M(2), {f.Class("weather", "rain")}));
+    AssetConsensus c = f.View(0);
+    CHECK(c.label_count == 3);
+    CHECK(c.pairs == 3);
+    CHECK(*c.score == Approx(1.0 / 3).margin(1e-9));
+  }
+  SECTION("a new label on a new asset of a project without views") {
+    f.Put(f.Label(2, f.M(2), {f.Class("weather", "rain")}));
+    CHECK(f.View(0).label_count == 2);
+    CHECK(f.View(2).label_count == 1);
+  }
+  SECTION("several changes in one transaction") {
+    LabelInput l = f.Label(0, f.M(1), {f.Class("weather", "snow")});
+    Ok(f.store->Write(Actor::Person("t"), [&](WriteTxn& t) {
+      ANNODB_RETURN_IF_ERROR(UpdateLabel(t, l1, l, nullptr));
+      ANNODB_RETURN_IF_ERROR(DeleteLabel(t, l0));
+      LabelInput n = f.Label(2, f.M(0), {f.Class("weather", "rain")});
+      return PutLabel(t, n, nullptr, nullptr);
+    }));
+    CHECK(f.View(0).label_count == 1);
+    CHECK(f.View(2).label_count == 1);
+  }
+  INFO(f.Check().ToString());
+  CHECK(f.Check().ok());
+  MemberAgreement m = f.Member(f.M(0));
+  CHECK(m.labels >= 1);
+  VerifyReport vr;
+  Ok(VerifyStore(*f.store, &vr));
+  CHECK(vr.ok());
+}
+
+TEST_CASE("stores without views: labels that do not count change nothing", "[consensus][views]") {
+  ConsensusFixture f(kOnto, 2, 2);
+  f.Put(f.Label(0, f.M(0), {f.Class("weather", "sunny")}));
+  f.Put(f.Label(0, f.M(1), {f.Class("weather", "rain")}));
+  WipeViews(f);
+  // A draft does not count: no view is touched (and none rebuilt).
+  f.Put(f.Label(1, f.M(0), {f.Class("weather", "sunny")}, LabelSource::Human, LabelStatus::Draft));
+  std::vector<AssetConsensus> views;
+  Ok(f.store->Read([&](ReadTxn& t) { return ListAssetConsensus(t, f.project, 0, 0, &views); }));
+  CHECK(views.empty());
+  // A fresh project's first label builds its first view without a rebuild.
+  ConsensusFixture g(kOnto, 1, 1);
+  g.Put(g.Label(0, g.M(0), {g.Class("weather", "sunny")}));
+  CHECK(g.View(0).label_count == 1);
+  CHECK(g.Check().ok());
+}

@@ -1031,6 +1031,180 @@ ANNODB_EXPORT int annodb_queue_stats_json(annodb_store* store, const char* proje
 ANNODB_EXPORT int annodb_queue_task_json(annodb_store* store, const char* project, uint64_t asset_id, char** out,
                                          size_t* out_len);
 
+/* ==== Consensus (docs/consensus.md) ====
+ *
+ * Agreement between the labels of a project, kept current in the write
+ * transaction of every label change (views per asset and per member), plus
+ * statistics and aggregated labels computed on demand. A label counts when
+ * its source is human or gold and its status submitted or accepted; gold
+ * labels count only against human ones (the benchmark). Stores written
+ * before the views existed get them built automatically by the first label
+ * change of each project (or by annodb_consensus_rebuild).
+ *
+ * Common to the functions below: `project` is a project name (required;
+ * ANNODB_NOT_FOUND when there is none); JSON outputs go to *out (required)
+ * and *out_len (optional) and are freed with annodb_free; every function is
+ * thread-safe on one handle; reads are one read transaction (a consistent
+ * snapshot). Scores are numbers in [0, 1] at 1e-9 resolution; a score that
+ * does not exist yet (fewer than two human labels) is JSON null. */
+
+/* The view of asset `asset_id` in `project` as a JSON object (the shape of
+ * `annodb consensus --json`): {"asset_id","external_id","score" (null when
+ * no pair yet),"labels" (counted human labels),"gold_labels","pairs" (human
+ * pairs),"best_label_id" (null when none),"features":{name:{"score",
+ * "pairs"}},"label_ids":[counted human and gold labels]}. A lookup, not a
+ * recomputation. Errors: ANNODB_NOT_FOUND (no such project, or the asset
+ * has no counted label in it), ANNODB_INVALID_ARGUMENT (asset_id 0, NULL
+ * project or out). */
+ANNODB_EXPORT int annodb_consensus_asset_json(annodb_store* store, const char* project, uint64_t asset_id, char** out,
+                                              size_t* out_len);
+
+/* The views of the project's assets with a counted label, as a JSON array
+ * of the objects above in asset id order, only assets after `after` (0 =
+ * from the start; pass the last "asset_id" of a page for the next), at
+ * most `limit` (1..100000; 0 = 1000). Errors: ANNODB_NOT_FOUND,
+ * ANNODB_INVALID_ARGUMENT (limit). */
+ANNODB_EXPORT int annodb_consensus_list_json(annodb_store* store, const char* project, uint64_t after, size_t limit,
+                                             char** out, size_t* out_len);
+
+/* The assets whose score is strictly below `below` (finite, compared at
+ * 1e-9 resolution), lowest score first (ties: by asset id), at most `limit`
+ * (1..100000; 0 = 1000), as a JSON array of the objects above: where the
+ * labellers disagree most. Assets without a score are not listed. An index
+ * scan. Errors: ANNODB_NOT_FOUND, ANNODB_INVALID_ARGUMENT (below not
+ * finite, limit). */
+ANNODB_EXPORT int annodb_consensus_below_json(annodb_store* store, const char* project, double below, size_t limit,
+                                              char** out, size_t* out_len);
+
+/* Each member's agreement in `project` as a JSON array of {"member",
+ * "member_id","labels" (counted human labels),"pairs" (pairs with other
+ * members' labels on shared assets),"agreement" (mean over those, null
+ * without pairs),"gold_pairs","gold_agreement" (the benchmark score: mean
+ * agreement with others' gold labels, null without)}, by member id: every
+ * member with counted labels, or (member not NULL) just that member, who
+ * gets a row of zeros and nulls when they have no counted label.
+ * Errors: ANNODB_NOT_FOUND (no such project or member). */
+ANNODB_EXPORT int annodb_member_agreement_json(annodb_store* store, const char* project, const char* member,
+                                               char** out, size_t* out_len);
+
+/* Agreement statistics (annodb_agreement_options.metric). */
+#define ANNODB_METRIC_KRIPPENDORFF_ALPHA 0
+#define ANNODB_METRIC_FLEISS_KAPPA 1
+#define ANNODB_METRIC_COHEN_KAPPA 2
+#define ANNODB_METRIC_PERCENT_AGREEMENT 3
+/* Krippendorff's alpha levels (annodb_agreement_options.level). */
+#define ANNODB_LEVEL_NOMINAL 0
+#define ANNODB_LEVEL_ORDINAL 1  /* the ontology's option order */
+#define ANNODB_LEVEL_INTERVAL 2 /* options read as numbers */
+#define ANNODB_LEVEL_RATIO 3    /* options read as numbers >= 0 */
+/* Cohen's kappa weights (annodb_agreement_options.weights). */
+#define ANNODB_WEIGHTS_NONE 0
+#define ANNODB_WEIGHTS_LINEAR 1
+#define ANNODB_WEIGHTS_QUADRATIC 2
+
+/* What annodb_agreement_json computes. Initialise with
+ * annodb_agreement_options_init (Krippendorff's alpha, nominal, every
+ * classification feature). */
+typedef struct annodb_agreement_options {
+  size_t struct_size;   /* sizeof(annodb_agreement_options) as the caller compiled it */
+  int metric;           /* ANNODB_METRIC_*; default KRIPPENDORFF_ALPHA */
+  int level;            /* ANNODB_LEVEL_*; only with KRIPPENDORFF_ALPHA (otherwise it must stay NOMINAL) */
+  const char* feature;  /* one classification feature (a name); NULL = every classification feature */
+  const char* member_a; /* COHEN_KAPPA: the two members (names), required and distinct; */
+  const char* member_b; /*   with other metrics they must be NULL */
+  int weights;          /* ANNODB_WEIGHTS_*; only with COHEN_KAPPA (otherwise it must stay NONE) */
+} annodb_agreement_options;
+
+/* Fills *opts with the defaults and opts->struct_size = struct_size (pass
+ * sizeof(annodb_agreement_options)). Errors: ANNODB_INVALID_ARGUMENT.
+ * Thread-safe. */
+ANNODB_EXPORT int annodb_agreement_options_init(annodb_agreement_options* opts, size_t struct_size);
+
+/* Computes an agreement statistic over the counted human labels of
+ * `project`, per classification feature (opts NULL = the defaults). *out
+ * receives a JSON array with one object per feature, in ontology order (the
+ * shape of `annodb agreement --json`): {"metric":"krippendorff_alpha"|
+ * "fleiss_kappa"|"cohen_kappa"|"percent_agreement","feature","value"
+ * (null when the statistic is undefined for the data, e.g. every label the
+ * same; "note" says why),"units" (assets that entered it),"labels" (values
+ * that entered it),"units_left_out" (Fleiss: assets with another number of
+ * labels than the one used; Cohen: assets only one of the two labelled),
+ * "level" (alpha only),"members":[a,b] and "weights" (Cohen only),"note"
+ * (when there is something to say: what was left out, why undefined)}.
+ * Computed on demand in one read transaction (alpha, Fleiss and percent
+ * agreement from the view's value counts; Cohen from the labels).
+ * Errors: ANNODB_INVALID_ARGUMENT (metric, level or weights out of range;
+ * level or weights or members given for a metric that does not use them;
+ * Cohen without two distinct members; a feature that is not a
+ * classification; interval/ratio with an option that is not a number;
+ * bad struct_size), ANNODB_NOT_FOUND (project, feature, member). */
+ANNODB_EXPORT int annodb_agreement_json(annodb_store* store, const char* project,
+                                        const annodb_agreement_options* opts, char** out, size_t* out_len);
+
+/* Aggregation methods (annodb_aggregate_options.method). */
+#define ANNODB_AGGREGATE_MAJORITY_VOTE 0 /* classification features; ties to the first option */
+#define ANNODB_AGGREGATE_DAWID_SKENE 1   /* classification features; EM with per-member confusion matrices */
+#define ANNODB_AGGREGATE_BOX_CLUSTERS 2  /* bbox features; IoU clusters with a quorum of members */
+
+/* How annodb_aggregate_json aggregates. Initialise with
+ * annodb_aggregate_options_init (majority vote, every feature, the
+ * documented defaults of each method, no saving). Every field is checked,
+ * whichever the method. */
+typedef struct annodb_aggregate_options {
+  size_t struct_size;      /* sizeof(annodb_aggregate_options) as the caller compiled it */
+  int method;              /* ANNODB_AGGREGATE_*; default MAJORITY_VOTE */
+  const char* feature;     /* one feature (a name); NULL = every feature the method applies to */
+  uint32_t max_iterations; /* dawid_skene: iteration cap, 1..100000; default 100 */
+  double tolerance;        /* dawid_skene: stop when no posterior moves more, finite >= 0; default 1e-6 */
+  double smoothing;        /* dawid_skene: additive smoothing, finite 0..1000; default 0.01 */
+  double iou_threshold;    /* box_clusters: IoU to join a cluster, in (0, 1]; default 0.5 */
+  uint32_t quorum;         /* box_clusters: members needed per cluster, 1..10000; default 2 */
+  int class_agnostic;      /* box_clusters: non-zero = boxes of different classes may cluster; default 0 */
+  int save;                /* non-zero: also store the results as labels with source "aggregate"; default 0 */
+} annodb_aggregate_options;
+
+/* Fills *opts with the defaults and opts->struct_size = struct_size (pass
+ * sizeof(annodb_aggregate_options)). Errors: ANNODB_INVALID_ARGUMENT.
+ * Thread-safe. */
+ANNODB_EXPORT int annodb_aggregate_options_init(annodb_aggregate_options* opts, size_t struct_size);
+
+/* Aggregates the counted human labels of `project` into one answer per
+ * (asset, feature) (opts NULL = the defaults). *out receives a JSON object
+ * {"method","parameters" (the method and its parameters, as stored in the
+ * provenance),"items":[{"asset_id","external_id","feature","value" (the
+ * option, or the class for boxes),"confidence" (vote share, posterior, or
+ * mean IoU of the cluster),"answers" (labels or boxes behind it),"box":{"x",
+ * "y","w","h"} (box_clusters only)}],"members":[{"member","member_id",
+ * "feature","answers","skill" (majority vote: share of answers equal to the
+ * majority; else null),"confusion" (dawid_skene: rows = true option, columns
+ * = answered option, in ontology order; else [])}],"notes":[...]} with
+ * items by (feature in ontology order, asset id; boxes: cluster order).
+ * With opts->save, the same computation and the writing happen in one write
+ * transaction: one label per asset with source "aggregate", model name
+ * "annodb.<method>" and model version = "parameters" (an upsert: an
+ * unchanged result writes nothing), whose provenance names `actor` (NULL =
+ * the system actor), the model and the note "aggregate: <parameters>"; the
+ * object then also has "stored": the number of labels created or updated.
+ * Aggregate labels never count in the views. Errors: ANNODB_INVALID_ARGUMENT
+ * (method or a parameter out of range, a feature of the wrong kind, no
+ * feature of the kind, bad struct_size, a bad actor), ANNODB_NOT_FOUND
+ * (project, feature). A failed call writes nothing. */
+ANNODB_EXPORT int annodb_aggregate_json(annodb_store* store, const char* project,
+                                        const annodb_aggregate_options* opts, const annodb_actor* actor, char** out,
+                                        size_t* out_len);
+
+/* Rewrites the consensus views of `project` from its labels, in one write
+ * transaction (it is never needed in normal operation: the views are kept
+ * current, and a store written before they existed is brought up to date by
+ * the first label change of each project). Errors: ANNODB_NOT_FOUND. */
+ANNODB_EXPORT int annodb_consensus_rebuild(annodb_store* store, const char* project, const annodb_actor* actor);
+
+/* Compares the stored consensus views of `project` with a recomputation
+ * from its labels (what annodb_verify does for every project). ANNODB_OK
+ * when they agree; ANNODB_CORRUPTION, with a message naming the first
+ * difference, otherwise. A read. Errors: ANNODB_NOT_FOUND. */
+ANNODB_EXPORT int annodb_consensus_check(annodb_store* store, const char* project);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

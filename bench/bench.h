@@ -45,6 +45,10 @@ struct Config {
   uint64_t read_batch = 1000;    // point reads per read transaction
   int threads = 32;              // writer threads in the single-commit workload
   uint64_t commits_per_thread = 8;   // commits each of them makes (--full: 50)
+  uint64_t labels = 0;           // labels written/exported/counted by the label workloads (0 = rows)
+  uint64_t label_batch = 1000;   // labels per write transaction in the label workloads
+  uint64_t lease_cycles = 48;    // lease+submit cycles per run at the fsyncing levels (--full: 200)
+  uint64_t lease_cycles_nosync = 2000;  // ... at process-crash-safe (--full: 20000)
   uint64_t seed = 42;
   Durability durability = Durability::kFull;
   bool sequential_ids = false;   // external ids in ascending order instead of uuid-like
@@ -140,6 +144,31 @@ class SystemAdapter {
   // rows.rows (n = size / threads), each row in its own durable write
   // transaction (one commit per row). Returns the number of commits.
   virtual uint64_t SingleCommits(const WriteRows& rows, int threads, const std::string& variant);
+
+  // ---- labelling: queue, labels, export, statistics (labelgen.h) ----
+  // Makes sure the queue project "bench_queue" exists over dataset "bench",
+  // with kQueueMembers members and one task per asset (overlap 1, priority =
+  // asset id mod 10), creating what is missing; else just looks it up (each
+  // process of a multi-process run calls it after opening). Untimed.
+  virtual void PrepareQueue();
+  // One client: `cycles` times, lease 1 task as member `client` (one
+  // transaction) and submit a label of 1-5 annotations for it (a second
+  // transaction); `grouped`: through annodb's group commit. Called from
+  // several threads at once. Returns the cycles done; adds lock retries
+  // (SQLite busy-handler calls) to *busy_retries.
+  virtual uint64_t LeaseSubmit(int client, uint64_t cycles, bool grouped, uint64_t* busy_retries);
+  // Creates project `project` over dataset "bench" and writes cfg.labels
+  // labels, 3 per asset (members 0..2), label_batch per write transaction;
+  // `counted` false writes them as drafts (which no consensus view counts).
+  // Returns the labels written.
+  virtual uint64_t PutLabels(const std::string& project, bool counted);
+  virtual bool HasProject(const std::string& project);
+  // NDJSON export of the project's assets and labels to `path`; returns the
+  // labels exported.
+  virtual uint64_t ExportLabels(const std::string& project, const std::string& path);
+  // Krippendorff's alpha (nominal) of feature "category" over the project's
+  // counted labels; returns the labels that entered it.
+  virtual uint64_t Alpha(const std::string& project, double* alpha);
 };
 
 std::unique_ptr<SystemAdapter> MakeAnnodbAdapter(const Config& cfg);

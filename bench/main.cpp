@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -33,6 +34,13 @@ int main(int argc, char** argv) {
   app.add_option("--threads", cfg.threads, "writer threads in the single-commit workload")->check(CLI::Range(1, 1024));
   app.add_option("--commits-per-thread", cfg.commits_per_thread,
                  "commits per writer thread in the single-commit workload (default 8; --full: 50)");
+  app.add_option("--labels", cfg.labels, "labels in the label, export and alpha workloads (default: --rows)");
+  app.add_option("--label-batch", cfg.label_batch, "labels per write transaction in the label workloads")
+      ->check(CLI::Range(1, 100000000));
+  app.add_option("--lease-cycles", cfg.lease_cycles,
+                 "lease+submit cycles per run at the fsyncing durability levels (default 48; --full: 200)");
+  app.add_option("--lease-cycles-nosync", cfg.lease_cycles_nosync,
+                 "lease+submit cycles per run at process-crash-safe (default 2000; --full: 20000)");
   app.add_option("--seed", cfg.seed, "data generator seed");
   app.add_option("--durability", durability, "full | last-commit-may-drop | process-crash-safe (matched across systems)")
       ->check(CLI::IsMember({"full", "last-commit-may-drop", "process-crash-safe"}));
@@ -41,7 +49,8 @@ int main(int argc, char** argv) {
   app.add_option("--json", json_path, "also write the results as JSON to this file ('-' = stdout)");
   app.add_option("--markdown", md_path, "also write the tables as Markdown to this file ('-' = stdout)");
   app.add_option("--systems", cfg.only_systems, "only these systems: annodb, sqlite, lmdb");
-  app.add_option("--workloads", cfg.only_workloads, "only these workloads: import, read_by_id, read_by_external_id, commits");
+  app.add_option("--workloads", cfg.only_workloads, "only these workloads: import, read_by_id, read_by_external_id, lease_full, lease_lcmd, lease_pcs,"
+                 " lease_procs4, lease_procs8, lease_clients32, labels, export, alpha, commits");
   app.add_flag("--sequential-ids", cfg.sequential_ids, "external ids in ascending order (default: uuid-like)");
   app.add_flag("--sqlite-exclusive", cfg.sqlite_exclusive, "SQLite locking_mode=EXCLUSIVE (single process only)");
   app.add_option("--annodb-map-mib", cfg.annodb_map_mib, "annodb initial map size in MiB (default: the engine's)");
@@ -58,10 +67,14 @@ int main(int argc, char** argv) {
     if (!rows_given) cfg.rows = 1000000;
     if (!repeat_given) cfg.repeat = 5;
     if (app.count("--commits-per-thread") == 0) cfg.commits_per_thread = 50;
+    if (app.count("--lease-cycles") == 0) cfg.lease_cycles = 200;
+    if (app.count("--lease-cycles-nosync") == 0) cfg.lease_cycles_nosync = 20000;
   } else if (quick) {
     if (!rows_given) cfg.rows = 100000;
     if (!repeat_given) cfg.repeat = 3;
   }
+  if (cfg.labels == 0) cfg.labels = cfg.rows;
+  cfg.labels = std::min<uint64_t>(cfg.labels, cfg.rows * 3);  // 3 labels per asset at most
   if (cfg.rows == 0) {
     std::fprintf(stderr, "annodb_bench: --rows must be at least 1\n");
     return 2;

@@ -164,6 +164,8 @@ void PrintReport(const Config& cfg, const MachineInfo& m, const std::vector<Work
                   r.disk_bytes ? Mib(static_cast<double>(r.disk_bytes)).c_str() : "-", Written(r).c_str(),
                   vs_sqlite.c_str(), vs_lmdb.c_str());
     }
+    for (const Result& r : results)
+      if (r.workload == w.id && r.ok() && !r.note.empty()) std::printf("  note: %s: %s\n", r.label.c_str(), r.note.c_str());
     for (const std::string& v : verdicts) std::printf("  target: %s\n", v.c_str());
     if (check_mismatch) std::printf("WARNING: the systems read different data (checksums differ)\n");
   }
@@ -209,6 +211,8 @@ void WriteMarkdown(const std::string& path, const Config& cfg, const MachineInfo
         << (r.disk_bytes ? Mib(static_cast<double>(r.disk_bytes)) : "-") << " | " << Written(r) << " | " << vs_sqlite
         << " | " << vs_lmdb << " |\n";
     }
+    for (const Result& r : results)
+      if (r.workload == w.id && r.ok() && !r.note.empty()) o << "\n" << r.label << ": " << r.note << "\n";
   }
   std::string text = o.str();
   if (path == "-") {
@@ -256,6 +260,7 @@ void WriteJson(const std::string& path, const Config& cfg, const MachineInfo& m,
         jr["max"] = r.MaxRate();
         jr["median_per_cpu_second"] = r.MedianCpuRate();
         jr["median_write_bytes"] = r.MedianWriteBytes();
+        if (!r.note.empty()) jr["note"] = r.note;
         jr["samples"] = json::array();
         for (const Sample& s : r.samples)
           jr["samples"].push_back(

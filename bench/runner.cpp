@@ -55,7 +55,9 @@ bool Selected(const std::vector<std::string>& only, const std::string& key) {
 }
 
 // Runs one (workload, contender) pair in this process.
-Result RunHere(const Config& cfg, const Workload& w, const Contender& c) {
+Result RunHere(const Config& base, const Workload& w, const Contender& c) {
+  Config cfg = base;
+  if (w.durability) cfg.durability = *w.durability;
   Result r;
   r.workload = w.id;
   r.label = c.label;
@@ -74,9 +76,12 @@ Result RunHere(const Config& cfg, const Workload& w, const Contender& c) {
         uint64_t written = ProcessWriteBytes();
         Timer t;
         a->Open(dir, true);
+        ctx.seconds = 0;
         uint64_t ops = w.run(*a, cfg, ctx, c);
         a->Close();
-        r.samples.push_back({ops, t.Seconds(), ProcessCpuSeconds() - cpu, ProcessWriteBytes() - written});
+        ++ctx.round;
+        r.samples.push_back({ops, ctx.seconds > 0 ? ctx.seconds : t.Seconds(), ProcessCpuSeconds() - cpu,
+                             ProcessWriteBytes() - written});
         if (cfg.verbose) std::fprintf(stderr, "  %s / %s: run %d: %.0f %s\n", w.id.c_str(), c.label.c_str(), i + 1,
                                       r.samples.back().rate(), w.unit.c_str());
       }
@@ -87,14 +92,18 @@ Result RunHere(const Config& cfg, const Workload& w, const Contender& c) {
         double cpu = ProcessCpuSeconds();
         uint64_t written = ProcessWriteBytes();
         Timer t;
+        ctx.seconds = 0;
         uint64_t ops = w.run(*a, cfg, ctx, c);
-        r.samples.push_back({ops, t.Seconds(), ProcessCpuSeconds() - cpu, ProcessWriteBytes() - written});
+        ++ctx.round;
+        r.samples.push_back({ops, ctx.seconds > 0 ? ctx.seconds : t.Seconds(), ProcessCpuSeconds() - cpu,
+                             ProcessWriteBytes() - written});
         if (cfg.verbose) std::fprintf(stderr, "  %s / %s: run %d: %.0f %s\n", w.id.c_str(), c.label.c_str(), i + 1,
                                       r.samples.back().rate(), w.unit.c_str());
       }
       a->Close();
     }
     r.check = ctx.check;
+    r.note = ctx.note;
     r.disk_bytes = a->DiskBytes(dir);
   } catch (const Unsupported& e) {
     r.error = std::string("n/a: ") + e.what();
@@ -112,6 +121,7 @@ nlohmann::json ToJson(const Result& r) {
   j["disk"] = r.disk_bytes;
   j["check"] = r.check;
   j["error"] = r.error;
+  j["note"] = r.note;
   j["samples"] = nlohmann::json::array();
   for (const Sample& s : r.samples) j["samples"].push_back({s.ops, s.seconds, s.cpu_seconds, s.write_bytes});
   return j;
@@ -123,6 +133,7 @@ void FromJson(const nlohmann::json& j, Result* r) {
   r->disk_bytes = j.at("disk").get<uint64_t>();
   r->check = j.at("check").get<uint64_t>();
   r->error = j.at("error").get<std::string>();
+  r->note = j.value("note", "");
   for (const auto& s : j.at("samples"))
     r->samples.push_back(
         {s.at(0).get<uint64_t>(), s.at(1).get<double>(), s.at(2).get<double>(), s.at(3).get<uint64_t>()});
@@ -238,6 +249,9 @@ std::vector<Result> RunAll(const Config& cfg, const std::vector<Workload>& workl
       Result r = RunOne(cfg, w, c);
       if (!r.error.empty()) std::fprintf(stderr, "%s / %s: %s\n", w.id.c_str(), c.label.c_str(), r.error.c_str());
       if (w.loads_store && r.ok()) loaded[c.system] = true;
+      // A fresh-store workload that does not load (the single commits)
+      // leaves a small store: the next read workload reloads it.
+      if (w.fresh_store && !w.loads_store) loaded[c.system] = false;
       results.push_back(std::move(r));
     }
   }

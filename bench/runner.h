@@ -21,6 +21,7 @@ struct Result {
   uint64_t disk_bytes = 0;  // store size on disk after the run
   uint64_t check = 0;       // checksum of what was read
   std::string error;        // non-empty: the run failed (or "n/a": unsupported)
+  std::string note;         // Context::note after the last run
 
   bool ok() const { return error.empty() && !samples.empty(); }
   double MedianRate() const;     // ops per wall-clock second

@@ -25,6 +25,7 @@
 #include "annodb/store.h"
 #include "bench.h"
 #include "jsonl.h"
+#include "labels_annodb.h"
 
 #if __has_include("annodb/asset_import.h")
 #include "annodb/asset_import.h"
@@ -147,6 +148,22 @@ class AnnodbAdapter : public SystemAdapter {
     return per * static_cast<size_t>(threads);
   }
 
+  // Labelling workloads: labels_annodb.cpp.
+  void PrepareQueue() override { annodb_work::PrepareQueue(*store_, cfg_, &queue_); }
+  uint64_t LeaseSubmit(int client, uint64_t cycles, bool grouped, uint64_t*) override {
+    return annodb_work::LeaseSubmit(*store_, cfg_, queue_, client, cycles, grouped);
+  }
+  uint64_t PutLabels(const std::string& project, bool counted) override {
+    return annodb_work::PutLabels(*store_, cfg_, project, counted);
+  }
+  bool HasProject(const std::string& project) override { return annodb_work::HasProject(*store_, project); }
+  uint64_t ExportLabels(const std::string& project, const std::string& path) override {
+    return annodb_work::Export(*store_, project, path);
+  }
+  uint64_t Alpha(const std::string& project, double* alpha) override {
+    return annodb_work::Alpha(*store_, project, alpha);
+  }
+
  private:
   uint64_t EnsureDataset() {
     uint64_t dataset_id = 0;
@@ -201,6 +218,7 @@ class AnnodbAdapter : public SystemAdapter {
   const Config& cfg_;
   annodb::Actor actor_;
   std::unique_ptr<annodb::Store> store_;
+  annodb_work::QueueIds queue_;
 };
 
 }  // namespace

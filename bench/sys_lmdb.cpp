@@ -33,6 +33,7 @@
 #include "annodb/record.h"
 #include "bench.h"
 #include "jsonl.h"
+#include "queue_lmdb.h"
 
 namespace bench {
 namespace {
@@ -114,11 +115,21 @@ class LmdbAdapter : public SystemAdapter {
   }
 
   void Close() override {
+    queue_.reset();
     if (env_) {
       if (cfg_.durability == Durability::kProcessCrashSafe) mdb_env_sync(env_, 1);
       mdb_env_close(env_);
     }
     env_ = nullptr;
+  }
+
+  // Lease+submit: queue_lmdb.cpp.
+  void PrepareQueue() override {
+    queue_ = std::make_unique<LmdbQueue>(env_);
+    queue_->Prepare(cfg_);
+  }
+  uint64_t LeaseSubmit(int client, uint64_t cycles, bool, uint64_t*) override {
+    return queue_->LeaseSubmit(cfg_, client, cycles);
   }
 
   uint64_t ImportJsonl(const std::string& path, const std::string& variant) override {
@@ -284,6 +295,7 @@ class LmdbAdapter : public SystemAdapter {
   std::string header_;  // envelope header + provenance, the same for every row
   MDB_env* env_ = nullptr;
   MDB_dbi rows_ = 0, ext_ = 0, hash_ = 0;
+  std::unique_ptr<LmdbQueue> queue_;
 };
 
 }  // namespace

@@ -34,6 +34,7 @@
 
 #include "bench.h"
 #include "jsonl.h"
+#include "labels_sqlite.h"
 
 namespace bench {
 namespace {
@@ -127,6 +128,7 @@ class SqliteAdapter : public SystemAdapter {
   }
 
   void Close() override {
+    work_.reset();
     insert_ = Stmt();
     by_id_ = Stmt();
     by_ext_ = Stmt();
@@ -222,6 +224,18 @@ class SqliteAdapter : public SystemAdapter {
     BindOptText(s, 12, a.text);
   }
 
+  // Labelling workloads: labels_sqlite.cpp.
+  void PrepareQueue() override { Work().PrepareQueue(); }
+  uint64_t LeaseSubmit(int client, uint64_t cycles, bool, uint64_t* busy_retries) override {
+    return Work().LeaseSubmit(client, cycles, busy_retries);
+  }
+  uint64_t PutLabels(const std::string& project, bool counted) override { return Work().PutLabels(project, counted); }
+  bool HasProject(const std::string& project) override { return Work().HasProject(project); }
+  uint64_t ExportLabels(const std::string& project, const std::string& path) override {
+    return Work().Export(project, path);
+  }
+  uint64_t Alpha(const std::string& project, double* alpha) override { return Work().Alpha(project, alpha); }
+
   void ResolveDataset(ReadKeys* keys) override { keys->dataset_id = static_cast<uint64_t>(DatasetId()); }
 
   uint64_t ReadById(const ReadKeys& keys) override {
@@ -291,8 +305,14 @@ class SqliteAdapter : public SystemAdapter {
     return sqlite3_column_int64(q.get(), 0);
   }
 
+  SqliteLabelWork& Work() {
+    if (!work_) work_ = std::make_unique<SqliteLabelWork>(db_, cfg_);
+    return *work_;
+  }
+
   const Config& cfg_;
   sqlite3* db_ = nullptr;
+  std::unique_ptr<SqliteLabelWork> work_;
   Stmt insert_, by_id_, by_ext_, begin_, commit_;
   unsigned char hash_[16] = {};  // the bound content hash of the row being inserted
 };

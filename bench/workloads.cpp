@@ -1,10 +1,13 @@
 #include "workloads.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 
 #include "datagen.h"
 #include "jsonl.h"
+#include "labelgen.h"
+#include "lease_driver.h"
 
 namespace bench {
 namespace {
@@ -79,6 +82,137 @@ void PrepareWrites(SystemAdapter&, const Config& cfg, Context& ctx) {
   }
 }
 
+// ---- labelling workloads (queue, labels, export, statistics) ----
+
+std::vector<Contender> Trio() {
+  return {{"annodb", SystemKind::kAnnodb, ""}, {"SQLite peer", SystemKind::kSqlite, ""}, {"raw LMDB", SystemKind::kLmdb, ""}};
+}
+
+// How the durability levels map (bench.h): said in every lease title.
+std::string LevelTitle(Durability d) {
+  switch (d) {
+    case Durability::kFull: return "full (annodb kFull, LMDB flags 0, SQLite WAL synchronous=FULL)";
+    case Durability::kLastCommitMayDrop:
+      return "last-commit-may-drop (annodb kLastCommitMayDrop, LMDB MDB_NOMETASYNC, SQLite WAL synchronous=FULL)";
+    case Durability::kProcessCrashSafe:
+      return "process-crash-safe (annodb kProcessCrashSafe, LMDB MDB_NOSYNC, SQLite WAL synchronous=NORMAL)";
+  }
+  return "?";
+}
+
+uint64_t CyclesAt(const Config& c) {
+  return c.durability == Durability::kProcessCrashSafe ? c.lease_cycles_nosync : c.lease_cycles;
+}
+
+// One lease+submit workload: `run.cycles` is a multiplier of CyclesAt here.
+Workload LeaseWorkload(const Config& cfg, const std::string& id, std::optional<Durability> level, LeaseRun shape,
+                       const std::string& who, std::vector<Contender> contenders) {
+  Durability d = level ? *level : cfg.durability;
+  Workload x;
+  x.id = id;
+  Config at = cfg;
+  at.durability = d;
+  x.title = "Lease+submit cycles (lease 1 task, submit a label of 1-5 annotations: two transactions), " + who + ", " +
+            std::to_string(CyclesAt(at) * std::max<uint64_t>(shape.cycles, 1)) + " cycles per run, " +
+            std::to_string(cfg.rows) + " tasks queued, durability " + LevelTitle(d);
+  x.unit = "cycles/s";
+  x.durability = level;
+  x.contenders = std::move(contenders);
+  x.prepare = [](SystemAdapter& a, const Config&, Context&) { a.PrepareQueue(); };
+  x.run = [shape](SystemAdapter& a, const Config& c, Context& ctx, const Contender& con) {
+    LeaseRun r = shape;
+    r.grouped = con.variant == "grouped";
+    uint64_t mult = r.grouped ? std::max<uint64_t>(shape.cycles, 1) : 1;
+    r.cycles = CyclesAt(c) * mult;
+    return RunLeaseSubmit(a, c, r, ctx);
+  };
+  return x;
+}
+
+// The project every export / statistics run reads: made once per store.
+constexpr const char* kLabelledProject = "bench_labels";
+void PrepareLabelled(SystemAdapter& a, const Config&, Context&) {
+  if (!a.HasProject(kLabelledProject)) a.PutLabels(kLabelledProject, true);
+}
+
+void AddLabelWorkloads(const Config& cfg, std::vector<Workload>* w) {
+  const Durability levels[] = {Durability::kFull, Durability::kLastCommitMayDrop, Durability::kProcessCrashSafe};
+  const char* ids[] = {"lease_full", "lease_lcmd", "lease_pcs"};
+  for (int i = 0; i < 3; ++i) {
+    Workload x = LeaseWorkload(cfg, ids[i], levels[i], LeaseRun{}, "one client, one process", Trio());
+    if (levels[i] != Durability::kLastCommitMayDrop) x.target_vs_sqlite = levels[i] == Durability::kFull ? 1.0 : 2.5;
+    w->push_back(std::move(x));
+  }
+  for (int p : {4, 8}) {
+    LeaseRun shape;
+    shape.processes = p;
+    w->push_back(LeaseWorkload(cfg, "lease_procs" + std::to_string(p), std::nullopt, shape,
+                               std::to_string(p) + " processes at once (one client each)", Trio()));
+  }
+  {
+    LeaseRun shape;
+    shape.threads = 32;
+    shape.cycles = 8;  // group commit gets 8x the cycles (it is that much faster)
+    w->push_back(LeaseWorkload(cfg, "lease_clients32", std::nullopt, shape, "32 client threads in one process",
+                               {{"annodb WriteGrouped", SystemKind::kAnnodb, "grouped"},
+                                {"annodb Write", SystemKind::kAnnodb, "write"},
+                                {"SQLite peer", SystemKind::kSqlite, ""},
+                                {"raw LMDB", SystemKind::kLmdb, ""}}));
+  }
+  const uint64_t labels = cfg.labels;
+  {
+    Workload x;
+    x.id = "labels";
+    x.title = "Label submit: " + std::to_string(labels) +
+              " labels (3 per asset, 1-5 annotations: a classification and boxes), " + std::to_string(cfg.label_batch) +
+              " per transaction, durability " + DurabilityName(cfg.durability) +
+              "; annodb with its consensus views updated (status submitted) and without (draft)";
+    x.unit = "labels/s";
+    x.contenders = {{"annodb, views updated", SystemKind::kAnnodb, "counted"},
+                    {"annodb, draft (no views)", SystemKind::kAnnodb, "draft"},
+                    {"SQLite peer", SystemKind::kSqlite, ""}};
+    x.run = [](SystemAdapter& a, const Config&, Context& ctx, const Contender& con) {
+      std::string name = "lbl_" + (con.variant.empty() ? std::string("peer") : con.variant) + "_" + std::to_string(ctx.round);
+      return a.PutLabels(name, con.variant != "draft");
+    };
+    w->push_back(std::move(x));
+  }
+  {
+    Workload x;
+    x.id = "export";
+    x.title = "NDJSON export of " + std::to_string(labels) + " labels (3 per asset) with their " +
+              std::to_string(cfg.rows) + " assets, to a file";
+    x.unit = "labels/s";
+    x.contenders = {{"annodb ExportNdjson", SystemKind::kAnnodb, ""}, {"SQLite peer", SystemKind::kSqlite, ""}};
+    x.prepare = PrepareLabelled;
+    x.run = [](SystemAdapter& a, const Config& c, Context& ctx, const Contender&) {
+      uint64_t n = a.ExportLabels(kLabelledProject, c.dir + "/export." + SystemKey(a.kind()) + ".ndjson");
+      ctx.check = n;
+      return n;
+    };
+    x.target_vs_sqlite = 2.0;
+    w->push_back(std::move(x));
+  }
+  {
+    Workload x;
+    x.id = "alpha";
+    x.title = "Krippendorff's alpha (nominal, feature \"category\") over " + std::to_string(labels) + " labels";
+    x.unit = "labels/s";
+    x.contenders = {{"annodb ComputeAgreement", SystemKind::kAnnodb, ""}, {"SQLite peer", SystemKind::kSqlite, ""}};
+    x.prepare = PrepareLabelled;
+    x.run = [](SystemAdapter& a, const Config&, Context& ctx, const Contender&) {
+      double alpha = 0;
+      uint64_t n = a.Alpha(kLabelledProject, &alpha);
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "alpha = %.6f", alpha);
+      ctx.note = buf;
+      ctx.check = n;
+      return n;
+    };
+    w->push_back(std::move(x));
+  }
+}
+
 }  // namespace
 
 Contender LoaderFor(SystemKind system) {
@@ -138,6 +272,7 @@ std::vector<Workload> AllWorkloads(const Config& cfg) {
     x.target_vs_lmdb = 0.8;
     w.push_back(std::move(x));
   }
+  AddLabelWorkloads(cfg, &w);
   {
     Workload x;
     x.id = "commits";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,12 @@ struct Context {
   ReadKeys keys;
   WriteRows writes;    // the single-commit workload's rows
   uint64_t check = 0;  // checksum of what was read (equal across systems)
+  int round = 0;       // timed runs done so far in this child
+  // Set by a run that times itself (excluding its set-up, e.g. the
+  // multi-process lease run's forks and opens): used instead of the
+  // runner's wall clock for that run when > 0.
+  double seconds = 0;
+  std::string note;    // shown under the table (e.g. SQLite busy retries)
 };
 
 struct Workload {
@@ -35,6 +42,9 @@ struct Workload {
   bool fresh_store = false;
   // true: the store it leaves is the one the read workloads use (import).
   bool loads_store = false;
+  // When set, every system runs this workload at this durability level
+  // instead of --durability (the lease workloads measure each level).
+  std::optional<Durability> durability;
   std::vector<Contender> contenders;
   // Untimed set-up, once per child: with the store open, or for fresh_store
   // workloads before the first run with no store open.

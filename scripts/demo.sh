@@ -299,6 +299,25 @@ for id in $("$BIN" lease --project street-queue --member carol -n 5 --json | lea
   "$BIN" review accept --lease "$id" > /dev/null
 done
 run queue stats --project street-queue
+
+step "Consensus of the labellers: where they disagree, who drifts, agreement, aggregated labels"
+# The views were kept current by every submit above; reading them is a lookup.
+# bob's rain on every fifth frame shows up as the disagreements, lowest first.
+run consensus --project street-queue --below 1 --limit 5
+run member agreement --project street-queue
+run agreement --project street-queue --metric krippendorff_alpha --feature weather
+run agreement --project street-queue --metric fleiss_kappa --feature weather
+# Dawid-Skene weighs each labeller by their estimated confusion matrix.
+printf '$ annodb aggregate --project street-queue --method dawid_skene --feature weather | head -n 8\n'
+"$BIN" aggregate --project street-queue --method dawid_skene --feature weather > "$WORK/dawid_skene.txt"
+head -n 8 "$WORK/dawid_skene.txt"
+echo "... ($(wc -l < "$WORK/dawid_skene.txt") lines: one per asset, then each member's confusion matrix)"
+# Store the majority vote as labels with source aggregate, then show one.
+printf '$ annodb aggregate --project street-queue --method majority_vote --feature weather --save | tail -n 1\n'
+"$BIN" aggregate --project street-queue --method majority_vote --feature weather --save > "$WORK/majority.txt"
+tail -n 1 "$WORK/majority.txt"
+AGG_ASSET="$("$BIN" consensus --project street-queue --below 1 --limit 1 --json | grep -o '"external_id":"[^"]*"' | head -n 1 | sed 's/.*:"//; s/"$//')"
+run label list --project street-queue --dataset street --asset "$AGG_ASSET"
 run verify
 
 printf '\n=== demo finished: store in %s (removed on exit unless ANNODB_DEMO_KEEP=1) ===\n' "$WORK"

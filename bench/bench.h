@@ -47,7 +47,7 @@ struct Config {
   uint64_t commits_per_thread = 8;   // commits each of them makes (--full: 50)
   uint64_t labels = 0;           // labels written/exported/counted by the label workloads (0 = rows)
   uint64_t label_batch = 1000;   // labels per write transaction in the label workloads
-  uint64_t lease_cycles = 48;    // lease+submit cycles per run at the fsyncing levels (--full: 200)
+  uint64_t lease_cycles = 24;    // lease+submit cycles per run at the fsyncing levels (--full: 200)
   uint64_t lease_cycles_nosync = 2000;  // ... at process-crash-safe (--full: 20000)
   uint64_t seed = 42;
   Durability durability = Durability::kFull;

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   app.add_option("--label-batch", cfg.label_batch, "labels per write transaction in the label workloads")
       ->check(CLI::Range(1, 100000000));
   app.add_option("--lease-cycles", cfg.lease_cycles,
-                 "lease+submit cycles per run at the fsyncing durability levels (default 48; --full: 200)");
+                 "lease+submit cycles per run at the fsyncing durability levels (default 24; --full: 200)");
   app.add_option("--lease-cycles-nosync", cfg.lease_cycles_nosync,
                  "lease+submit cycles per run at process-crash-safe (default 2000; --full: 20000)");
   app.add_option("--seed", cfg.seed, "data generator seed");

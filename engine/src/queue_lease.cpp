@@ -110,24 +110,34 @@ Status Grant(WriteTxn& txn, uint64_t project_id, uint32_t overlap, uint32_t ttl_
   return Status::OK();
 }
 
-// Leases from one lane, moving the member's cursor and the lane's furthest
-// cursor.
+// Leases from one lane, moving `cursor` (the member's, written by the
+// caller) and the lane's furthest cursor.
 Status LeaseFromLane(WriteTxn& txn, uint64_t project_id, const queue::QueueSettings& qs, uint64_t member_id, Lane lane,
-                     uint32_t want, std::vector<LeaseGrant>* grants, LeaseScanStats* stats) {
-  Cursor cursor = queue::GetCursor(txn, project_id, member_id, lane);
+                     uint32_t want, Cursor* cursor, std::vector<LeaseGrant>* grants, LeaseScanStats* stats) {
+  if (want == 0) return Status::OK();
   std::vector<std::string> picks;
-  ANNODB_RETURN_IF_ERROR(PickTasks(txn, project_id, member_id, lane, want, &cursor, &picks, stats));
+  ANNODB_RETURN_IF_ERROR(PickTasks(txn, project_id, member_id, lane, want, cursor, &picks, stats));
   // Cursors move before the grants, so that the ahead-index rule in SaveTask
   // sees where the member now stands.
-  ANNODB_RETURN_IF_ERROR(queue::SetCursor(txn, project_id, member_id, lane, cursor));
   Cursor furthest = queue::GetCursor(txn, project_id, 0, lane);
-  if (cursor.order_key > furthest.order_key) {
-    furthest.order_key = cursor.order_key;
+  if (cursor->order_key > furthest.order_key) {
+    furthest.order_key = cursor->order_key;
     ANNODB_RETURN_IF_ERROR(queue::SetCursor(txn, project_id, 0, lane, furthest));
   }
   for (const std::string& k : picks)
     ANNODB_RETURN_IF_ERROR(Grant(txn, project_id, qs.overlap, qs.lease_ttl_s, member_id, lane, k, grants));
   return Status::OK();
+}
+
+// Leases from one lane with the member's cursor loaded and written back (only
+// when it changed). `slots` is added to the cursor's dealt-slot count.
+Status LeaseWithCursor(WriteTxn& txn, uint64_t project_id, const queue::QueueSettings& qs, uint64_t member_id,
+                       Lane lane, uint32_t want, std::vector<LeaseGrant>* grants, LeaseScanStats* stats) {
+  Cursor cursor = queue::GetCursor(txn, project_id, member_id, lane);
+  std::string before = cursor.order_key;
+  ANNODB_RETURN_IF_ERROR(LeaseFromLane(txn, project_id, qs, member_id, lane, want, &cursor, grants, stats));
+  if (cursor.order_key == before) return Status::OK();
+  return queue::SetCursor(txn, project_id, member_id, lane, cursor);
 }
 
 // How many of the next `n` label slots of a member are gold slots: slot i
@@ -195,20 +205,22 @@ Status LeaseTasks(WriteTxn& txn, uint64_t project_id, uint64_t member_id, uint32
     uint32_t remaining = n - static_cast<uint32_t>(grants->size());
     if (remaining == 0) break;
     if (l == LeaseLane::kReview) {
-      ANNODB_RETURN_IF_ERROR(LeaseFromLane(txn, project_id, qs, member_id, Lane::kReview, remaining, grants, stats));
+      ANNODB_RETURN_IF_ERROR(LeaseWithCursor(txn, project_id, qs, member_id, Lane::kReview, remaining, grants, stats));
       continue;
     }
+    // The label lane: gold slots first (at the gold rate), then ordinary
+    // work; the label cursor also counts the slots dealt.
     Cursor label_cursor = queue::GetCursor(txn, project_id, member_id, Lane::kLabel);
+    Cursor label_before = label_cursor;
     uint32_t gold = GoldSlots(label_cursor.slots, remaining, qs.gold_rate);
     size_t before = grants->size();
-    ANNODB_RETURN_IF_ERROR(LeaseFromLane(txn, project_id, qs, member_id, Lane::kGold, gold, grants, stats));
-    size_t gold_granted = grants->size() - before;
-    ANNODB_RETURN_IF_ERROR(LeaseFromLane(txn, project_id, qs, member_id, Lane::kLabel,
-                                         remaining - static_cast<uint32_t>(gold_granted), grants, stats));
-    // Count the slots dealt (gold or not) for the gold rate.
-    label_cursor = queue::GetCursor(txn, project_id, member_id, Lane::kLabel);
+    if (gold) ANNODB_RETURN_IF_ERROR(LeaseWithCursor(txn, project_id, qs, member_id, Lane::kGold, gold, grants, stats));
+    uint32_t rest = remaining - static_cast<uint32_t>(grants->size() - before);
+    ANNODB_RETURN_IF_ERROR(
+        LeaseFromLane(txn, project_id, qs, member_id, Lane::kLabel, rest, &label_cursor, grants, stats));
     label_cursor.slots += grants->size() - before;
-    ANNODB_RETURN_IF_ERROR(queue::SetCursor(txn, project_id, member_id, Lane::kLabel, label_cursor));
+    if (label_cursor.order_key != label_before.order_key || label_cursor.slots != label_before.slots)
+      ANNODB_RETURN_IF_ERROR(queue::SetCursor(txn, project_id, member_id, Lane::kLabel, label_cursor));
   }
   return Status::OK();
 }

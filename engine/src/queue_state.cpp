@@ -194,7 +194,8 @@ Status AddCount(WriteTxn& txn, uint64_t project_id, Counter c, uint64_t member_i
   if (delta < 0 && cur < static_cast<uint64_t>(-delta))
     return Status::Corruption("queue counter " + std::to_string(static_cast<int>(c)) + " would go below zero");
   uint64_t next = cur + static_cast<uint64_t>(delta);
-  if (next == 0) return txn.IndexDelete(Index::kQueueCounts, key);
+  // Zero is stored, not deleted: counters like "leased" go 0 -> 1 -> 0 on
+  // every lease cycle, and a put in place is cheaper than B-tree churn.
   return txn.IndexPut(Index::kQueueCounts, key, EncodeU64(next));
 }
 

@@ -622,12 +622,6 @@ std::string FormatRfc3339(int64_t micros) {
 
 // ---- rendering ----
 
-namespace {
-
-using ojson = nlohmann::ordered_json;
-
-// The double that prints as float f's shortest decimal form ("0.1", not
-// "0.10000000149011612") and still converts back to exactly f.
 double FloatForJson(float f) {
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, f);
@@ -636,6 +630,10 @@ double FloatForJson(float f) {
   double d = std::strtod(buf, nullptr);
   return static_cast<float>(d) == f ? d : static_cast<double>(f);
 }
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
 
 ojson ProvenanceObject(const RecordView& v) {
   ProvenanceInfo p = v.DecodeProvenance();

@@ -261,7 +261,7 @@ Status LabelToJson(const ReadTxn& txn, const RecordView& v, std::string* out) {
       case FeatureKind::Text: o["text"] = an.text; break;
     }
     if (!an.class_name.empty()) o["class"] = an.class_name;
-    if (an.score) o["score"] = *an.score;
+    if (an.score) o["score"] = FloatForJson(*an.score);
     anns.push_back(std::move(o));
   }
   j["annotations"] = std::move(anns);

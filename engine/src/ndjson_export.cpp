@@ -55,7 +55,11 @@ ojson AssetBody(const AssetInput& a) {
     }
     o["metadata"] = std::move(m);
   }
-  if (!a.embedding.empty()) o["embedding"] = a.embedding;
+  if (!a.embedding.empty()) {
+    ojson emb = ojson::array();
+    for (float f : a.embedding) emb.push_back(FloatForJson(f));
+    o["embedding"] = std::move(emb);
+  }
   if (!a.text.empty()) o["text"] = a.text;
   return o;
 }
@@ -162,8 +166,8 @@ class Exporter {
       for (uint64_t d : p.dataset_ids) names.push_back(dataset_names_.count(d) ? dataset_names_[d] : std::to_string(d));
       ojson settings{{"overlap", p.settings.overlap},
                      {"lease_ttl_s", p.settings.lease_ttl_s},
-                     {"review_fraction", p.settings.review_fraction},
-                     {"gold_rate", p.settings.gold_rate},
+                     {"review_fraction", FloatForJson(p.settings.review_fraction)},
+                     {"gold_rate", FloatForJson(p.settings.gold_rate)},
                      {"max_leases", p.settings.max_leases}};
       if (!p.settings.instructions.empty()) settings["instructions"] = p.settings.instructions;
       Emit(ojson{{"type", "project"}, {"name", p.name}, {"datasets", names}, {"ontology", FeaturesJson(p.features)},
@@ -209,7 +213,7 @@ class Exporter {
         case FeatureKind::Span: o["span"] = {a.span_start, a.span_end}; break;
         case FeatureKind::Text: o["text"] = a.text; break;
       }
-      if (a.score) o["score"] = *a.score;
+      if (a.score) o["score"] = FloatForJson(*a.score);
       anns.push_back(std::move(o));
     }
     j["annotations"] = std::move(anns);

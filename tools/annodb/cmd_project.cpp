@@ -4,6 +4,7 @@
 #include <memory>
 #include <sstream>
 
+#include "annodb/asset_json.h"
 #include "annodb/assets.h"
 #include "annodb/members.h"
 #include "annodb/projects.h"
@@ -78,8 +79,8 @@ json ProjectJson(const ReadTxn& txn, const ProjectInfo& p) {
           {"settings",
            {{"overlap", p.settings.overlap},
             {"lease_ttl_s", p.settings.lease_ttl_s},
-            {"review_fraction", p.settings.review_fraction},
-            {"gold_rate", p.settings.gold_rate},
+            {"review_fraction", FloatForJson(p.settings.review_fraction)},
+            {"gold_rate", FloatForJson(p.settings.gold_rate)},
             {"max_leases", p.settings.max_leases},
             {"instructions", p.settings.instructions}}},
           {"version", p.version},
@@ -95,8 +96,8 @@ void PrintProject(const ReadTxn& txn, const ProjectInfo& p, bool as_json) {
   PrintLine("project " + p.name + " (id " + std::to_string(p.id) + ", version " + std::to_string(p.version) + ")");
   PrintLine("  datasets: " + j["datasets"].dump());
   PrintLine("  overlap " + std::to_string(p.settings.overlap) + ", lease TTL " + std::to_string(p.settings.lease_ttl_s) +
-            " s, review fraction " + std::to_string(p.settings.review_fraction) + ", gold rate " +
-            std::to_string(p.settings.gold_rate) + ", max leases " + std::to_string(p.settings.max_leases));
+            " s, review fraction " + json(FloatForJson(p.settings.review_fraction)).dump() + ", gold rate " +
+            json(FloatForJson(p.settings.gold_rate)).dump() + ", max leases " + std::to_string(p.settings.max_leases));
   Table t({"FEATURE", "KIND", "OPTIONS/CLASSES"});
   for (const FeatureDef& f : p.features) {
     std::string list;

@@ -31,18 +31,6 @@ void GiveOutcome(PutOutcome o, int* outcome) {
   if (outcome) *outcome = static_cast<int>(o);
 }
 
-// A float setting as the shortest decimal that reads back as the same float
-// (0.1f is 0.1 in the JSON, not 0.10000000149011612). Locale-independent.
-double CleanFloat(float f) {
-  if (!std::isfinite(f)) return 0;
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, f);
-  if (r.ec != std::errc()) return f;
-  double d = f;
-  std::from_chars(buf, r.ptr, d);
-  return d;
-}
-
 Status ParseRoleArg(const char* role, Role* out) {
   ANNODB_RETURN_IF_ERROR(RequireString(role, "role"));
   if (!ParseRole(role, out))
@@ -103,8 +91,8 @@ Status ProjectJson(const ReadTxn& t, const ProjectInfo& p, uint64_t as_of, ojson
                                            : t.GetAsOf(RecordKind::Project, p.id, as_of, &v));
   ojson settings{{"overlap", p.settings.overlap},
                  {"lease_ttl_s", p.settings.lease_ttl_s},
-                 {"review_fraction", CleanFloat(p.settings.review_fraction)},
-                 {"gold_rate", CleanFloat(p.settings.gold_rate)},
+                 {"review_fraction", FloatForJson(p.settings.review_fraction)},
+                 {"gold_rate", FloatForJson(p.settings.gold_rate)},
                  {"max_leases", p.settings.max_leases},
                  {"instructions", p.settings.instructions}};
   *out = ojson{{"id", p.id},

@@ -35,6 +35,12 @@ namespace annodb {
 // error `out` holds a partial row.
 Status ParseAssetJson(std::string_view json, AssetInput* out);
 
+// The double that prints as float `f`'s shortest decimal form (0.91f is
+// 0.91 in JSON, not 0.9100000262260437) and still converts back to exactly
+// f. Used wherever a stored 32-bit float (embeddings, scores, settings) is
+// rendered as JSON. Pure; thread-safe.
+double FloatForJson(float f);
+
 // Renders an asset version as one JSON object (no trailing newline):
 //   {"id":1,"dataset_id":1,"dataset":"cams","external_id":..,"uri":..,
 //    "media_type":..,"width":..,"height":..,"duration_ms":..,"byte_size":..,

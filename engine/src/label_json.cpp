@@ -149,12 +149,19 @@ json Pts(const std::vector<Point>& pts) {
 
 }  // namespace
 
-Status ParseAnnotationsJson(std::string_view text, std::vector<AnnotationInput>* out) {
+Status ParseAnnotationsJson(std::string_view text, std::vector<AnnotationInput>* out, uint64_t* time_spent_ms) {
   out->clear();
   if (!ValidUtf8(text)) return Status::InvalidArgument("annotations are not valid UTF-8");
   json j = json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument("annotations are not valid JSON");
-  if (j.is_object() && j.contains("annotations")) return ParseAnnotationArray(j["annotations"], out);
+  if (j.is_object() && j.contains("annotations")) {
+    if (time_spent_ms && j.contains("time_spent_ms")) {
+      if (!j["time_spent_ms"].is_number_unsigned())
+        return Status::InvalidArgument("time_spent_ms: expected a non-negative integer");
+      *time_spent_ms = j["time_spent_ms"].get<uint64_t>();
+    }
+    return ParseAnnotationArray(j["annotations"], out);
+  }
   return ParseAnnotationArray(j, out);
 }
 

@@ -38,6 +38,15 @@ bool Matches(const fb::Asset* a, const std::vector<std::pair<std::string, std::s
   return true;
 }
 
+// Ids of every label (deleted ones included) of the asset in the project.
+Status LabelIdsOfAsset(const ReadTxn& txn, uint64_t project_id, uint64_t asset_id, std::vector<uint64_t>* ids) {
+  std::string prefix = KeyBuilder().U64(project_id).U64(asset_id).str();
+  return txn.IndexScan(Index::kLabelByAsset, prefix, prefix, [&](std::string_view k, std::string_view) {
+    if (k.size() == 24) ids->push_back(DecodeU64(k.data() + 16));
+    return true;
+  });
+}
+
 struct EnqueueContext {
   uint64_t project_id = 0;
   queue::QueueSettings qs;
@@ -69,12 +78,8 @@ Status EnqueueOne(WriteTxn& txn, EnqueueContext& ctx, uint64_t asset_id, Enqueue
   t.priority = ctx.priority;
   t.batch = ctx.batch;
   std::vector<uint64_t> authors;
-  std::string prefix = KeyBuilder().U64(ctx.project_id).U64(asset_id).str();
   std::vector<uint64_t> label_ids;
-  ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kLabelByAsset, prefix, prefix, [&](std::string_view k, std::string_view) {
-    if (k.size() == 24) label_ids.push_back(DecodeU64(k.data() + 16));
-    return true;
-  }));
+  ANNODB_RETURN_IF_ERROR(LabelIdsOfAsset(txn, ctx.project_id, asset_id, &label_ids));
   for (uint64_t id : label_ids) {
     RecordView v;
     Status g = txn.Get(RecordKind::Label, id, &v);
@@ -218,12 +223,8 @@ Status SetPriorityFromModel(WriteTxn& txn, uint64_t project_id, const std::strin
   }));
   ANNODB_RETURN_IF_ERROR(bad);
   for (const auto& [asset_id, task] : tasks) {
-    std::string lp = KeyBuilder().U64(project_id).U64(asset_id).str();
     std::vector<uint64_t> ids;
-    ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kLabelByAsset, lp, lp, [&](std::string_view k, std::string_view) {
-      if (k.size() == 24) ids.push_back(DecodeU64(k.data() + 16));
-      return true;
-    }));
+    ANNODB_RETURN_IF_ERROR(LabelIdsOfAsset(txn, project_id, asset_id, &ids));
     bool found = false;
     double lowest = 1;
     for (uint64_t id : ids) {

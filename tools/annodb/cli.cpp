@@ -6,6 +6,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 
 namespace annodb::cli {
 
@@ -116,6 +119,18 @@ bool ParseU64(std::string_view text, uint64_t* out) {
   }
   *out = v;
   return true;
+}
+
+std::string ReadInputFile(const std::string& path) {
+  std::stringstream buf;
+  if (path == "-") {
+    buf << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path);
+    if (!in) Fail("cannot read '" + path + "'");
+    buf << in.rdbuf();
+  }
+  return buf.str();
 }
 
 uint64_t ParseId(const std::string& text, std::string_view what) {

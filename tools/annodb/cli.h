@@ -82,6 +82,10 @@ class Context {
 // Adds a subcommand with the global options already attached.
 CLI::App* AddCommand(CLI::App* parent, Context& ctx, const std::string& name, const std::string& help);
 
+// The whole content of file `path`, or of standard input for "-"; Fail()s
+// when the file cannot be read.
+std::string ReadInputFile(const std::string& path);
+
 // Parses a strictly positive decimal id ("17"); UsageError otherwise.
 uint64_t ParseId(const std::string& text, std::string_view what);
 // Parses a non-negative decimal number; false when `text` is not one.

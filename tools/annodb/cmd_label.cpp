@@ -116,22 +116,10 @@ void CmdList(Context& ctx, const ListArgs& a) {
   }));
 }
 
-std::string ReadAll(const std::string& path) {
-  std::stringstream buf;
-  if (path == "-") {
-    buf << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path);
-    if (!in) Fail("cannot read '" + path + "'");
-    buf << in.rdbuf();
-  }
-  return buf.str();
-}
-
 void CmdUpdate(Context& ctx, uint64_t id, const std::string& file, const std::string& status) {
   std::vector<AnnotationInput> anns;
   bool new_annotations = !file.empty();
-  if (new_annotations) Check(ParseAnnotationsJson(ReadAll(file), &anns), "annotations");
+  if (new_annotations) Check(ParseAnnotationsJson(ReadInputFile(file), &anns), "annotations");
   if (!new_annotations && status.empty()) UsageError("give --annotations FILE and/or --status");
   PutOutcome o = PutOutcome::kUnchanged;
   uint64_t seq = 0;

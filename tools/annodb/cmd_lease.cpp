@@ -1,9 +1,6 @@
 // The labeller's and reviewer's side of the queue: lease, renew, release,
 // skip, submit, review accept|reject, heartbeat, leases.
-#include <fstream>
-#include <iostream>
 #include <memory>
-#include <sstream>
 
 #include "annodb/assets.h"
 #include "annodb/label_json.h"
@@ -54,23 +51,24 @@ void CmdLease(Context& ctx, const LeaseArgs& a) {
   if (a.stage == "label") lane = LeaseLane::kLabel;
   else if (a.stage == "review") lane = LeaseLane::kReview;
   else if (a.stage != "auto") UsageError("--stage must be auto, label or review");
-  std::vector<LeaseGrant> grants;
+  std::vector<json> leases;
   Actor actor = ctx.opts.as.empty() ? Actor::Person(a.member) : ctx.actor();
   Check(ctx.store().Write(actor, [&](WriteTxn& txn) {
     uint64_t project = 0, member = 0;
     ANNODB_RETURN_IF_ERROR(FindProject(txn, a.project, &project));
     ANNODB_RETURN_IF_ERROR(FindMember(txn, a.member, &member));
-    return LeaseTasks(txn, project, member, a.n, lane, &grants);
-  }));
-  Check(ctx.store().Read([&](ReadTxn& txn) {
-    for (const LeaseGrant& g : grants) {
-      json j = LeaseJson(txn, g.lease_id, g.token, g.asset_id, g.stage, g.gold, g.expires_us);
-      if (ctx.json()) PrintJson(j);
-      else PrintLeaseHuman(j);
-    }
+    std::vector<LeaseGrant> grants;
+    ANNODB_RETURN_IF_ERROR(LeaseTasks(txn, project, member, a.n, lane, &grants));
+    leases.clear();  // the function may run again (map growth)
+    for (const LeaseGrant& g : grants)
+      leases.push_back(LeaseJson(txn, g.lease_id, g.token, g.asset_id, g.stage, g.gold, g.expires_us));
     return Status::OK();
   }));
-  if (grants.empty() && !ctx.json()) PrintLine("no work for " + a.member + " in " + a.project + " right now");
+  for (const json& j : leases) {
+    if (ctx.json()) PrintJson(j);
+    else PrintLeaseHuman(j);
+  }
+  if (leases.empty() && !ctx.json()) PrintLine("no work for " + a.member + " in " + a.project + " right now");
 }
 
 struct LeaseRef {
@@ -93,34 +91,12 @@ void PrintDone(Context& ctx, const std::string& what, uint64_t lease, json extra
   }
 }
 
-std::string ReadInput(const std::string& path) {
-  std::stringstream buf;
-  if (path == "-") {
-    buf << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path);
-    if (!in) Fail("cannot read '" + path + "'");
-    buf << in.rdbuf();
-  }
-  return buf.str();
-}
-
-// A submit file holds the label's annotations: a JSON array, or a label
-// object (as one line of the label import format) whose "annotations" are
-// taken; its project, asset and author come from the lease instead.
+// A submit file: the annotations as a JSON array, or a label object whose
+// "annotations" (and "time_spent_ms") are taken; project, asset and author
+// come from the lease.
 std::vector<AnnotationInput> ParseSubmitFile(const std::string& path, uint64_t* time_spent_ms) {
-  std::string text = ReadInput(path);
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) Fail("'" + path + "' is not valid JSON");
-  std::string anns_text = text;
-  if (j.is_object()) {
-    if (!j.contains("annotations")) Fail("'" + path + "' has no \"annotations\"");
-    anns_text = j["annotations"].dump();
-    if (j.contains("time_spent_ms") && j["time_spent_ms"].is_number_unsigned())
-      *time_spent_ms = j["time_spent_ms"].get<uint64_t>();
-  }
   std::vector<AnnotationInput> anns;
-  Check(ParseAnnotationsJson(anns_text, &anns), "annotations");
+  Check(ParseAnnotationsJson(ReadInputFile(path), &anns, time_spent_ms), "annotations");
   return anns;
 }
 

@@ -14,15 +14,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // Output pair check shared by the text getters: out is required, out_len
 // optional.
-Status RequireOut(char** out) {
-  if (out == nullptr) return Status::InvalidArgument("out is NULL");
-  return Status::OK();
-}
-
 // Dataset names by id, looked up once per call.
 class DatasetNames {
  public:

@@ -21,12 +21,6 @@ using ojson = nlohmann::ordered_json;
 
 constexpr size_t kCommentTargetSizeV1 = sizeof(annodb_comment_target);
 
-std::string Dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
-
-Status RequireOut(char** out) {
-  if (out == nullptr) return Status::InvalidArgument("out is NULL");
-  return Status::OK();
-}
 
 Status RequireBody(const char* body) {
   ANNODB_RETURN_IF_ERROR(RequireString(body, "body"));

@@ -24,13 +24,7 @@ constexpr size_t kAgreementOptionsSizeV1 = sizeof(annodb_agreement_options);
 constexpr size_t kAggregateOptionsSizeV1 = sizeof(annodb_aggregate_options);
 constexpr size_t kMaxListLimit = 100000;
 
-std::string Dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
 ojson Opt(const std::optional<double>& v) { return v ? ojson(*v) : ojson(nullptr); }
-
-Status RequireOut(char** out) {
-  if (out == nullptr) return Status::InvalidArgument("out is NULL");
-  return Status::OK();
-}
 
 Status CheckLimit(size_t limit) {
   if (limit > kMaxListLimit)
@@ -44,11 +38,6 @@ Status NameArg(const char* s, const char* what) {
   ANNODB_RETURN_IF_ERROR(RequireString(s, what));
   if (!ValidUtf8(s)) return Status::InvalidArgument(std::string(what) + " is not valid UTF-8");
   return Status::OK();
-}
-
-Status FindProjectArg(const ReadTxn& t, const char* name, uint64_t* id) {
-  ANNODB_RETURN_IF_ERROR(NameArg(name, "project"));
-  return FindProject(t, name, id);
 }
 
 Status ExternalId(const ReadTxn& txn, uint64_t asset, std::string* out) {

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "annodb/members.h"
+#include "annodb/projects.h"
 #include "internal.h"
 
 #ifndef ANNODB_VERSION_STRING
@@ -218,6 +220,29 @@ void GiveText(const std::string& text, char** out, size_t* out_len) {
 
 std::string JsonString(std::string_view s) {
   return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Status RequireOut(char** out) {
+  if (out == nullptr) return Status::InvalidArgument("out is NULL");
+  return Status::OK();
+}
+
+namespace {
+Status NameArgument(const char* s, const char* what) {
+  ANNODB_RETURN_IF_ERROR(RequireString(s, what));
+  if (!ValidUtf8(s)) return Status::InvalidArgument(std::string(what) + " is not valid UTF-8");
+  return Status::OK();
+}
+}  // namespace
+
+Status FindProjectArg(const ReadTxn& t, const char* name, uint64_t* id) {
+  ANNODB_RETURN_IF_ERROR(NameArgument(name, "project"));
+  return FindProject(t, name, id);
+}
+
+Status FindMemberArg(const ReadTxn& t, const char* name, uint64_t* id) {
+  ANNODB_RETURN_IF_ERROR(NameArgument(name, "member"));
+  return FindMember(t, name, id);
 }
 
 }  // namespace annodb::capi

@@ -24,7 +24,6 @@ using ojson = nlohmann::ordered_json;
 
 constexpr size_t kExportOptionsSizeV1 = sizeof(annodb_export_options);
 
-std::string Dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
 
 Status ToExportOptions(const annodb_export_options* o, ExportOptions* out) {
   *out = ExportOptions();

@@ -25,12 +25,6 @@ using ojson = nlohmann::ordered_json;
 constexpr size_t kLabelFilterSizeV1 = sizeof(annodb_label_filter);
 constexpr size_t kDefaultLabelBatchRows = 20000;
 
-std::string Dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
-
-Status RequireOut(char** out) {
-  if (out == nullptr) return Status::InvalidArgument("out is NULL");
-  return Status::OK();
-}
 
 void GiveOutcome(PutOutcome o, int* outcome) {
   if (outcome) *outcome = static_cast<int>(o);

@@ -20,12 +20,6 @@ using ojson = nlohmann::ordered_json;
 
 constexpr size_t kProjectSettingsSizeV1 = sizeof(annodb_project_settings);
 
-std::string Dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
-
-Status RequireOut(char** out) {
-  if (out == nullptr) return Status::InvalidArgument("out is NULL");
-  return Status::OK();
-}
 
 void GiveOutcome(PutOutcome o, int* outcome) {
   if (outcome) *outcome = static_cast<int>(o);

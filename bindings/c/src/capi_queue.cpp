@@ -24,34 +24,13 @@ namespace {
 using json = nlohmann::json;
 using ojson = nlohmann::ordered_json;
 
-std::string Dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
-
-Status RequireOut(char** out) {
-  if (out == nullptr) return Status::InvalidArgument("out is NULL");
-  return Status::OK();
-}
-
-Status FindProjectArg(const ReadTxn& t, const char* name, uint64_t* id) {
-  ANNODB_RETURN_IF_ERROR(RequireString(name, "project"));
-  return FindProject(t, name, id);
-}
-Status FindMemberArg(const ReadTxn& t, const char* name, uint64_t* id) {
-  ANNODB_RETURN_IF_ERROR(RequireString(name, "member"));
-  return FindMember(t, name, id);
-}
-
-Status ParseJsonArg(const char* text, const char* what, json* out) {
-  std::string_view sv(text);
-  if (!ValidUtf8(sv)) return Status::InvalidArgument(std::string(what) + " is not valid UTF-8");
-  *out = json::parse(sv.begin(), sv.end(), nullptr, /*allow_exceptions=*/false);
-  if (out->is_discarded()) return Status::InvalidArgument(std::string(what) + " is not valid JSON");
-  return Status::OK();
-}
 
 Status ParseWhere(const char* where_json, std::vector<std::pair<std::string, std::string>>* out) {
   if (!where_json) return Status::OK();
-  json j;
-  ANNODB_RETURN_IF_ERROR(ParseJsonArg(where_json, "where_json", &j));
+  std::string_view sv(where_json);
+  if (!ValidUtf8(sv)) return Status::InvalidArgument("where_json is not valid UTF-8");
+  json j = json::parse(sv.begin(), sv.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::InvalidArgument("where_json is not valid JSON");
   if (!j.is_object()) return Status::InvalidArgument("where_json must be a JSON object of key: \"value\"");
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key().empty()) return Status::InvalidArgument("where_json: a key is empty");
@@ -59,19 +38,6 @@ Status ParseWhere(const char* where_json, std::vector<std::pair<std::string, std
     out->emplace_back(it.key(), it->get<std::string>());
   }
   return Status::OK();
-}
-
-// Annotations from a JSON array, or from a label object's "annotations".
-Status ParseSubmitAnnotations(const char* text, std::vector<AnnotationInput>* out) {
-  ANNODB_RETURN_IF_ERROR(RequireString(text, "annotations_json"));
-  json j;
-  ANNODB_RETURN_IF_ERROR(ParseJsonArg(text, "annotations_json", &j));
-  if (j.is_object()) {
-    if (!j.contains("annotations")) return Status::InvalidArgument("annotations_json: the object has no \"annotations\"");
-    return ParseAnnotationsJson(j["annotations"].dump(), out);
-  }
-  if (!j.is_array()) return Status::InvalidArgument("annotations_json must be an array or a label object");
-  return ParseAnnotationsJson(text, out);
 }
 
 ojson GrantJson(const ReadTxn& t, const LeaseGrant& g) {
@@ -182,15 +148,14 @@ ANNODB_EXPORT int annodb_lease(annodb_store* store, const char* project, const c
     ANNODB_RETURN_IF_ERROR(RequireString(member, "member"));
     if (lane < ANNODB_LANE_AUTO || lane > ANNODB_LANE_REVIEW)
       return Status::InvalidArgument("lane must be ANNODB_LANE_AUTO, _LABEL or _REVIEW");
-    std::vector<LeaseGrant> grants;
+    ojson arr;
     ANNODB_RETURN_IF_ERROR(s.WriteGrouped(Actor::Person(member), [&](WriteTxn& t) -> Status {
       uint64_t p = 0, m = 0;
       ANNODB_RETURN_IF_ERROR(FindProjectArg(t, project, &p));
       ANNODB_RETURN_IF_ERROR(FindMemberArg(t, member, &m));
-      return LeaseTasks(t, p, m, n, static_cast<LeaseLane>(lane), &grants);
-    }));
-    ojson arr = ojson::array();
-    ANNODB_RETURN_IF_ERROR(s.Read([&](ReadTxn& t) {
+      std::vector<LeaseGrant> grants;
+      ANNODB_RETURN_IF_ERROR(LeaseTasks(t, p, m, n, static_cast<LeaseLane>(lane), &grants));
+      arr = ojson::array();  // fn may run again (map growth): start afresh
       for (const LeaseGrant& g : grants) arr.push_back(GrantJson(t, g));
       return Status::OK();
     }));
@@ -244,7 +209,8 @@ ANNODB_EXPORT int annodb_lease_submit(annodb_store* store, uint64_t lease_id, ui
   return Run(store, "annodb_lease_submit", [&](Store& s) -> Status {
     SubmitInput in;
     in.time_spent_ms = time_spent_ms;
-    ANNODB_RETURN_IF_ERROR(ParseSubmitAnnotations(annotations_json, &in.annotations));
+    ANNODB_RETURN_IF_ERROR(RequireString(annotations_json, "annotations_json"));
+    ANNODB_RETURN_IF_ERROR(ParseAnnotationsJson(annotations_json, &in.annotations));
     uint64_t id = 0;
     ANNODB_RETURN_IF_ERROR(s.WriteGrouped(Actor::System(), [&](WriteTxn& t) { return SubmitLease(t, lease_id, token, in, &id); }));
     if (label_id) *label_id = id;

@@ -13,12 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-Status RequireOut(char** out) {
-  if (out == nullptr) return Status::InvalidArgument("out is NULL");
-  return Status::OK();
-}
 
 Status CheckSnapshotName(const char* name) {
   ANNODB_RETURN_IF_ERROR(RequireString(name, "snapshot name"));

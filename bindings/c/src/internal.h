@@ -13,6 +13,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
+
 #include "annodb/annodb.h"
 #include "annodb/options.h"
 #include "annodb/status.h"
@@ -107,7 +109,22 @@ Status RequireString(const char* s, const char* name);
 // Converts the optional C actor; NULL = `fallback`.
 Status ToActor(const annodb_actor* a, const Actor& fallback, Actor* out);
 
+// A named-record argument: required and valid UTF-8 (the engine checks the
+// name itself), looked up in the store.
+Status FindProjectArg(const ReadTxn& t, const char* name, uint64_t* id);
+Status FindMemberArg(const ReadTxn& t, const char* name, uint64_t* id);
+
 // ---- outputs ----
+
+// A required output pointer.
+Status RequireOut(char** out);
+// Serialises a JSON value (nlohmann json or ordered_json) compactly, invalid
+// UTF-8 replaced. A braced initializer list builds an ordered_json (keys in
+// the order written).
+template <typename Json = nlohmann::ordered_json>
+std::string Dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 // Resets a text output pair (either may be NULL) so that failures leave
 // *out NULL and *out_len 0.

@@ -34,8 +34,12 @@ namespace annodb {
 // names the field. Does not validate against the ontology (PutLabel does).
 Status ParseLabelJson(const ReadTxn& txn, std::string_view json, LabelInput* out);
 
-// Parses a JSON array of annotations (the "annotations" value above).
-Status ParseAnnotationsJson(std::string_view json, std::vector<AnnotationInput>* out);
+// Parses a JSON array of annotations (the "annotations" value above), or a
+// label object whose "annotations" are taken (a queue submit file). When the
+// object has "time_spent_ms" (a non-negative integer) and time_spent_ms is
+// not null, *time_spent_ms receives it.
+Status ParseAnnotationsJson(std::string_view json, std::vector<AnnotationInput>* out,
+                            uint64_t* time_spent_ms = nullptr);
 
 // Renders a label version as one JSON object in the import format, with
 // names resolved, plus "id", "project_id", "asset_id", "version",

@@ -18,10 +18,13 @@ namespace annodb {
 // ---- hashing ----
 
 std::string Hash128::Hex() const {
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(hi),
-                static_cast<unsigned long long>(lo));
-  return buf;
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(32, '0');
+  for (int i = 0; i < 16; ++i) {
+    out[15 - i] = kDigits[(hi >> (4 * i)) & 15];
+    out[31 - i] = kDigits[(lo >> (4 * i)) & 15];
+  }
+  return out;
 }
 
 bool Hash128::FromHex(std::string_view hex, Hash128* out) {

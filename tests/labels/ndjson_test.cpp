@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "annodb/comments.h"
@@ -69,6 +70,7 @@ void Populate(test::LabelFixture& fx) {
                                 {"lux", MetaKind::kFloat, "", 0, 12.25, false},
                                 {"n", MetaKind::kInt, "", -3, 0, false},
                                 {"night", MetaKind::kBool, "", 0, 0, true},
+                                {"remark", MetaKind::kString, "tab\there \"quoted\" back\\slash \x01 Z\xC3\xBCrich", 0, 0, false},
                                 {"taken", MetaKind::kTime, "", 1714564800123456, 0, false}},
                                {}, nullptr);
   }).ok());
@@ -100,6 +102,24 @@ TEST_CASE("restoring an export into an empty store and exporting again gives the
   VerifyReport vr;
   REQUIRE(VerifyStore(*copy, &vr).ok());
   CHECK(vr.ok());
+}
+
+TEST_CASE("every exported line is the bytes nlohmann renders for its parse") {
+  test::LabelFixture fx;
+  Populate(fx);
+  std::string text = Export(*fx.store);
+  CHECK(text.find(R"(tab\there \"quoted\" back\\slash \u0001 Z)") != std::string::npos);
+  size_t lines = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = text.find('\n', pos);
+    REQUIRE(end != std::string::npos);  // every line ends with a newline
+    std::string line = text.substr(pos, end - pos);
+    INFO(line);
+    CHECK(nlohmann::ordered_json::parse(line).dump() == line);
+    pos = end + 1;
+    ++lines;
+  }
+  CHECK(lines == 7);  // header, 2 members, 1 dataset, 1 project, 2 assets
 }
 
 TEST_CASE("exporting a snapshot twice with writes in between gives the same bytes") {

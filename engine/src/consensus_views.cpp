@@ -2,6 +2,7 @@
 #include "consensus_views.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -21,6 +22,106 @@ uint32_t GetU32(const char* p) {
   uint32_t v = 0;
   for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   return v;
+}
+void SetU32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * (3 - i))) & 0xFF);
+}
+
+// Keys of the views built on the stack: a label write makes several of
+// them, and a heap string each cost as much as the rest of the key's work.
+// Big-endian u64 and u32 (KeyBuilder's byte order) in one store or load
+// each, rather than a loop per byte.
+uint64_t ToBigEndian(uint64_t v) { return std::endian::native == std::endian::little ? __builtin_bswap64(v) : v; }
+uint32_t ToBigEndian(uint32_t v) { return std::endian::native == std::endian::little ? __builtin_bswap32(v) : v; }
+uint64_t LoadU64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);  // unaligned: LMDB values are only 2-byte aligned
+  return ToBigEndian(v);
+}
+
+template <size_t N>
+struct StackKey {
+  char buf[N];
+  size_t n = 0;
+  StackKey& U64(uint64_t v) {
+    v = ToBigEndian(v);
+    std::memcpy(buf + n, &v, 8);
+    n += 8;
+    return *this;
+  }
+  StackKey& U32(uint32_t v) {
+    v = ToBigEndian(v);
+    std::memcpy(buf + n, &v, 4);
+    n += 4;
+    return *this;
+  }
+  std::string_view view() const { return {buf, n}; }
+};
+StackKey<16> AssetKeyS(uint64_t project, uint64_t asset) { return StackKey<16>().U64(project).U64(asset); }
+StackKey<24> ScoreKeyS(uint64_t project, uint64_t units, uint64_t asset) {
+  return StackKey<24>().U64(project).U64(units).U64(asset);
+}
+StackKey<16> MemberKeyS(uint64_t project, uint64_t member) { return StackKey<16>().U64(project).U64(member); }
+StackKey<20> ValuesKeyS(uint64_t project, uint32_t feature, uint64_t asset) {
+  return StackKey<20>().U64(project).U32(feature).U64(asset);
+}
+// The member counters' 40 bytes (EncodeMember's layout).
+StackKey<40> EncodeMemberS(const MemberCounters& c) {
+  StackKey<40> k;
+  for (uint64_t v : c) k.U64(v);
+  return k;
+}
+
+// Decodes what the agreement reads of a stored label into `out`, reusing
+// its strings and vectors (an asset's other labels are read for every new
+// label; DecodeLabel builds every field afresh). Fields the agreement does
+// not read (model, time, lease) are left as they are.
+void DecodeForAgreement(const fb::Label* l, LabelInput* out) {
+  out->project_id = l->project_id();
+  out->asset_id = l->asset_id();
+  out->author_member_id = l->author_member_id();
+  out->source = l->source();
+  out->status = l->status();
+  auto assign = [](std::string* dst, const flatbuffers::String* src) {
+    if (src) dst->assign(src->data(), src->size());
+    else dst->clear();
+  };
+  const auto* anns = l->annotations();
+  size_t n = anns ? anns->size() : 0;
+  out->annotations.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const fb::Annotation* a = anns->Get(static_cast<flatbuffers::uoffset_t>(i));
+    AnnotationInput& ai = out->annotations[i];
+    assign(&ai.feature, a->feature());
+    ai.kind = a->kind();
+    assign(&ai.value, a->value());
+    ai.values.clear();
+    if (a->values()) for (auto* v : *a->values()) ai.values.push_back(v->str());
+    assign(&ai.class_name, a->class_name());
+    if (a->box()) {
+      ai.x = a->box()->x();
+      ai.y = a->box()->y();
+      ai.w = a->box()->w();
+      ai.h = a->box()->h();
+    } else {
+      ai.x = ai.y = ai.w = ai.h = 0;
+    }
+    ai.points.clear();
+    if (a->points()) for (const fb::Point2* p : *a->points()) ai.points.push_back({p->x(), p->y()});
+    if (a->mask()) {
+      ai.mask_height = a->mask()->height();
+      ai.mask_width = a->mask()->width();
+      assign(&ai.mask_counts, a->mask()->counts());
+    } else {
+      ai.mask_height = ai.mask_width = 0;
+      ai.mask_counts.clear();
+    }
+    ai.span_start = a->span_start();
+    ai.span_end = a->span_end();
+    assign(&ai.text, a->text());
+    if (a->score()) ai.score = *a->score();
+    else ai.score.reset();
+  }
 }
 
 // The option index of each classification annotation of a label: (feature, option).
@@ -50,16 +151,37 @@ Status PairAgreement(const ProjectInfo& project, AssetSize size, uint64_t id_a, 
   out->b = std::max(id_a, id_b);
   out->score = ToUnits(r.score);
   out->features.clear();
+  out->features.reserve(r.features.size());
   for (const FeatureAgreement& f : r.features)
     out->features.emplace_back(static_cast<uint32_t>(f.feature), ToUnits(f.score));
   return Status::OK();
 }
 
+// Per-member counter deltas of one change, in first-touched order (an asset
+// has a handful of labels, so a flat list beats a map).
+using MemberDelta = std::pair<uint64_t, std::array<int64_t, 5>>;
+class MemberDeltas {
+ public:
+  std::array<int64_t, 5>& operator[](uint64_t member) {
+    for (MemberDelta& d : list_)
+      if (d.first == member) return d.second;
+    return list_.emplace_back(member, std::array<int64_t, 5>{}).second;
+  }
+  std::vector<MemberDelta>& list() { return list_; }
+  // A change touches its label's member and those of the asset's other labels.
+  void Reserve(size_t n) { list_.reserve(n); }
+
+ private:
+  std::vector<MemberDelta> list_;
+};
+
 // Applies label changes to one asset's view, collecting member and value deltas.
 class ViewUpdate {
  public:
   ViewUpdate(const ReadTxn& txn, const ProjectInfo& project, AssetSize size, AssetView* view)
-      : txn_(txn), project_(project), size_(size), view_(view) {}
+      : txn_(txn), project_(project), size_(size), view_(view) {
+    members_.Reserve(view->labels.size() + 1);
+  }
 
   void Remove(uint64_t id) {
     auto lit = std::find_if(view_->labels.begin(), view_->labels.end(), [&](const ViewLabel& l) { return l.id == id; });
@@ -79,9 +201,9 @@ class ViewUpdate {
     }
   }
 
-  // `loaded` caches other labels' contents (label id -> content).
   Status Add(uint64_t id, uint64_t member, LabelSource source, const LabelInput& content) {
     ViewLabel me{id, member, source};
+    view_->pairs.reserve(view_->pairs.size() + view_->labels.size());
     for (const ViewLabel& other : view_->labels) {
       if (other.source == LabelSource::Gold && source == LabelSource::Gold) continue;
       const LabelInput* oc = nullptr;
@@ -92,17 +214,20 @@ class ViewUpdate {
       view_->pairs.push_back(std::move(p));
     }
     if (source == LabelSource::Human) members_[member][0] += 1;
-    view_->labels.push_back(me);
-    std::sort(view_->labels.begin(), view_->labels.end(), [](auto& x, auto& y) { return x.id < y.id; });
+    // The labels and pairs were sorted before; only the new ones move.
+    auto pos = std::upper_bound(view_->labels.begin(), view_->labels.end(), id,
+                                [](uint64_t x, const ViewLabel& l) { return x < l.id; });
+    view_->labels.insert(pos, me);
     std::sort(view_->pairs.begin(), view_->pairs.end(),
               [](auto& x, auto& y) { return std::pair(x.a, x.b) < std::pair(y.a, y.b); });
     return Status::OK();
   }
 
-  // Provides a label's content without reading it (the one being written).
-  void Provide(uint64_t id, const LabelInput& content) { cache_[id] = content; }
+  // Provides a label's content without reading it (the one being written,
+  // or a recomputation's labels). `content` must outlive this object.
+  void Provide(uint64_t id, const LabelInput& content) { provided_.emplace_back(id, &content); }
 
-  std::map<uint64_t, std::array<int64_t, 5>>& members() { return members_; }
+  MemberDeltas& members() { return members_; }
 
  private:
   const ViewLabel* Find(uint64_t id) const {
@@ -124,16 +249,23 @@ class ViewUpdate {
     members_[human.member][3] += sign * int64_t{units};
     members_[human.member][4] += sign;
   }
+  // A label's content: provided, or read into a scratch label kept per
+  // thread, so its strings and vectors are reused from one label write to
+  // the next (valid until the next Load: Add uses each other label once,
+  // for one pair, and nothing in between loads another).
   Status Load(uint64_t id, const LabelInput** out) {
-    auto it = cache_.find(id);
-    if (it == cache_.end()) {
-      RecordView v;
-      Status s = txn_.Get(RecordKind::Label, id, &v);
-      if (s.IsNotFound()) return Status::Corruption("consensus view lists label " + std::to_string(id) + ", which does not exist");
-      ANNODB_RETURN_IF_ERROR(s);
-      it = cache_.emplace(id, DecodeLabel(v.As<fb::Label>())).first;
-    }
-    *out = &it->second;
+    for (const auto& [pid, content] : provided_)
+      if (pid == id) {
+        *out = content;
+        return Status::OK();
+      }
+    RecordView v;
+    Status s = txn_.Get(RecordKind::Label, id, &v);
+    if (s.IsNotFound()) return Status::Corruption("consensus view lists label " + std::to_string(id) + ", which does not exist");
+    ANNODB_RETURN_IF_ERROR(s);
+    thread_local LabelInput scratch;
+    DecodeForAgreement(v.As<fb::Label>(), &scratch);
+    *out = &scratch;
     return Status::OK();
   }
 
@@ -141,57 +273,69 @@ class ViewUpdate {
   const ProjectInfo& project_;
   AssetSize size_;
   AssetView* view_;
-  std::map<uint64_t, LabelInput> cache_;
-  std::map<uint64_t, std::array<int64_t, 5>> members_;
+  std::vector<std::pair<uint64_t, const LabelInput*>> provided_;
+  MemberDeltas members_;
 };
 
-Status ApplyMemberDeltas(WriteTxn& txn, uint64_t project, const std::map<uint64_t, std::array<int64_t, 5>>& deltas) {
-  for (const auto& [member, d] : deltas) {
+Status ApplyMemberDeltas(WriteTxn& txn, uint64_t project, MemberDeltas& deltas) {
+  // In member order, as the map this replaced wrote them (the order does not
+  // change the stored entries, only the order of the writes).
+  std::vector<MemberDelta>& list = deltas.list();
+  std::sort(list.begin(), list.end(), [](const MemberDelta& x, const MemberDelta& y) { return x.first < y.first; });
+  for (const auto& [member, d] : list) {
     if (std::all_of(d.begin(), d.end(), [](int64_t x) { return x == 0; })) continue;
-    std::string key = MemberKey(project, member);
+    auto key = MemberKeyS(project, member);
     MemberCounters c{};
     std::string_view cur;
-    Status s = txn.IndexGet(Index::kConsensusMember, key, &cur);
-    if (s.ok()) {
-      ANNODB_RETURN_IF_ERROR(DecodeMember(cur, &c));
-    } else if (!s.IsNotFound()) {
-      return s;
-    }
+    bool found = false;
+    ANNODB_RETURN_IF_ERROR(txn.IndexFind(Index::kConsensusMember, key.view(), &cur, &found));
+    if (found) ANNODB_RETURN_IF_ERROR(DecodeMember(cur, &c));
     for (int i = 0; i < 5; ++i) {
       int64_t v = static_cast<int64_t>(c[i]) + d[i];
       if (v < 0) return Status::Corruption("consensus member counters of member " + std::to_string(member) + " went negative");
       c[i] = static_cast<uint64_t>(v);
     }
     if (c == MemberCounters{}) {
-      ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kConsensusMember, key));
+      ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kConsensusMember, key.view()));
     } else {
-      ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kConsensusMember, key, EncodeMember(c)));
+      ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kConsensusMember, key.view(), EncodeMemberS(c).view()));
     }
   }
   return Status::OK();
 }
 
+// Edits the stored (option, count) list in place in a copy of its bytes
+// (big-endian u32 pairs by option, EncodeValues' layout) instead of
+// decoding it into a vector and encoding it again.
 Status ApplyValueDelta(WriteTxn& txn, uint64_t project, uint64_t asset, uint32_t feature, uint32_t option, int sign) {
-  std::string key = ValuesKey(project, feature, asset);
-  ValueCounts vc;
+  auto key = ValuesKeyS(project, feature, asset);
   std::string_view cur;
-  Status s = txn.IndexGet(Index::kConsensusValues, key, &cur);
-  if (s.ok()) {
-    ANNODB_RETURN_IF_ERROR(DecodeValues(cur, &vc));
-  } else if (!s.IsNotFound()) {
-    return s;
-  }
-  auto it = std::lower_bound(vc.begin(), vc.end(), std::pair<uint32_t, uint32_t>(option, 0));
+  bool found = false;
+  ANNODB_RETURN_IF_ERROR(txn.IndexFind(Index::kConsensusValues, key.view(), &cur, &found));
+  if (found && cur.size() % 8) return Status::Corruption("consensus value counts entry has a partial pair");
+  thread_local std::string buf;
+  buf.assign(found ? cur : std::string_view());
+  // The first entry whose option is >= `option` (entries are sorted by option).
+  size_t i = 0;
+  while (i < buf.size() && GetU32(buf.data() + i) < option) i += 8;
+  bool present = i < buf.size() && GetU32(buf.data() + i) == option;
   if (sign > 0) {
-    if (it != vc.end() && it->first == option) ++it->second;
-    else vc.insert(it, {option, 1});
+    if (present) {
+      SetU32(buf.data() + i + 4, GetU32(buf.data() + i + 4) + 1);
+    } else {
+      char enc[8];
+      SetU32(enc, option);
+      SetU32(enc + 4, 1);
+      buf.insert(i, enc, 8);
+    }
   } else {
-    if (it == vc.end() || it->first != option || it->second == 0)
-      return Status::Corruption("consensus value counts are missing a value being removed");
-    if (--it->second == 0) vc.erase(it);
+    uint32_t n = present ? GetU32(buf.data() + i + 4) : 0;
+    if (!present || n == 0) return Status::Corruption("consensus value counts are missing a value being removed");
+    if (n == 1) buf.erase(i, 8);
+    else SetU32(buf.data() + i + 4, n - 1);
   }
-  if (vc.empty()) return txn.IndexDelete(Index::kConsensusValues, key);
-  return txn.IndexPut(Index::kConsensusValues, key, EncodeValues(vc));
+  if (buf.empty()) return txn.IndexDelete(Index::kConsensusValues, key.view());
+  return txn.IndexPut(Index::kConsensusValues, key.view(), buf);
 }
 
 // Whether the project's views predate the labels: a store written before the
@@ -273,7 +417,7 @@ std::string EncodeMember(const MemberCounters& c) {
 }
 Status DecodeMember(std::string_view v, MemberCounters* out) {
   if (v.size() != 40) return Status::Corruption("consensus member entry has " + std::to_string(v.size()) + " bytes, not 40");
-  for (int i = 0; i < 5; ++i) (*out)[i] = DecodeU64(v.data() + 8 * i);
+  for (int i = 0; i < 5; ++i) (*out)[i] = LoadU64(v.data() + 8 * i);
   return Status::OK();
 }
 std::string EncodeValues(const ValueCounts& vc) {
@@ -308,54 +452,72 @@ bool ViewScoreUnits(const AssetView& v, uint64_t* units) {
   return true;
 }
 
-std::string EncodeView(uint64_t project, uint64_t asset, const std::vector<FeatureDef>& features, const AssetView& v) {
-  std::map<uint64_t, LabelSource> source;
+void EncodeViewInto(uint64_t project, uint64_t asset, const std::vector<FeatureDef>& features, const AssetView& v,
+                    flatbuffers::FlatBufferBuilder* out) {
+  // v.labels is sorted by id. A pair naming a label that is not listed (a
+  // damaged view) counts as human, as the map lookup this replaced did.
+  auto source_of = [&](uint64_t id) {
+    auto it = std::lower_bound(v.labels.begin(), v.labels.end(), id, [](const ViewLabel& l, uint64_t x) { return l.id < x; });
+    return it != v.labels.end() && it->id == id ? it->source : LabelSource::Human;
+  };
   uint32_t humans = 0, golds = 0;
-  for (const ViewLabel& l : v.labels) {
-    source[l.id] = l.source;
-    (l.source == LabelSource::Human ? humans : golds) += 1;
-  }
-  // Derived: human-human pairs only.
+  for (const ViewLabel& l : v.labels) (l.source == LabelSource::Human ? humans : golds) += 1;
+  // Derived: human-human pairs only. Small sorted lists instead of maps: an
+  // asset has a handful of labels and features.
   uint64_t sum = 0;
   uint32_t npairs = 0;
-  std::map<uint32_t, std::pair<uint64_t, uint32_t>> per_feature;
-  std::map<uint64_t, std::pair<uint64_t, uint32_t>> per_label;
+  struct Acc {
+    uint64_t key, sum;
+    uint32_t n;
+  };
+  // Scratch lists kept per thread (a view is encoded on every label write).
+  thread_local std::vector<Acc> per_feature, per_label;  // by feature index, by label id
+  per_feature.clear();
+  per_label.clear();
+  auto add = [](std::vector<Acc>* list, uint64_t key, uint64_t units) {
+    auto it = std::lower_bound(list->begin(), list->end(), key, [](const Acc& a, uint64_t k) { return a.key < k; });
+    if (it == list->end() || it->key != key) it = list->insert(it, Acc{key, 0, 0});
+    it->sum += units;
+    it->n += 1;
+  };
   for (const ViewPair& p : v.pairs) {
-    if (source[p.a] != LabelSource::Human || source[p.b] != LabelSource::Human) continue;
+    if (source_of(p.a) != LabelSource::Human || source_of(p.b) != LabelSource::Human) continue;
     sum += p.score;
     ++npairs;
-    for (auto [f, s] : p.features) {
-      per_feature[f].first += s;
-      per_feature[f].second += 1;
-    }
-    for (uint64_t id : {p.a, p.b}) {
-      per_label[id].first += p.score;
-      per_label[id].second += 1;
-    }
+    for (auto [f, s] : p.features) add(&per_feature, f, s);
+    add(&per_label, p.a, p.score);
+    add(&per_label, p.b, p.score);
   }
   uint64_t best = 0;
   double best_mean = -1;
-  for (const auto& [id, sn] : per_label) {
-    double mean = static_cast<double>(sn.first) / sn.second;
-    if (mean > best_mean) {  // ties: the lowest label id (map order)
+  for (const Acc& a : per_label) {
+    double mean = static_cast<double>(a.sum) / a.n;
+    if (mean > best_mean) {  // ties: the lowest label id (list order)
       best_mean = mean;
-      best = id;
+      best = a.key;
     }
   }
-  flatbuffers::FlatBufferBuilder b(512);
-  std::vector<flatbuffers::Offset<fb::FeatureScore>> fs;
-  for (const auto& [f, sn] : per_feature) {
-    std::string name = f < features.size() ? features[f].name : "#" + std::to_string(f);
-    fs.push_back(fb::CreateFeatureScore(b, b.CreateString(name), static_cast<double>(sn.first) / sn.second / kUnits,
-                                        sn.second));
+  // The builder calls are those of the original encoder, in the same order,
+  // so the bytes are the same as those of views already stored.
+  flatbuffers::FlatBufferBuilder& b = *out;
+  b.Clear();
+  thread_local std::vector<flatbuffers::Offset<fb::FeatureScore>> fs;
+  fs.clear();
+  for (const Acc& a : per_feature) {
+    auto f = static_cast<uint32_t>(a.key);
+    auto name = f < features.size() ? b.CreateString(features[f].name) : b.CreateString("#" + std::to_string(f));
+    fs.push_back(fb::CreateFeatureScore(b, name, static_cast<double>(a.sum) / a.n / kUnits, a.n));
   }
   auto fs_vec = b.CreateVector(fs);
-  std::vector<fb::ConsensusLabel> labels;
+  thread_local std::vector<fb::ConsensusLabel> labels;
+  labels.clear();
   for (const ViewLabel& l : v.labels) labels.emplace_back(l.id, l.member, static_cast<uint8_t>(l.source));
   auto labels_vec = b.CreateVectorOfStructs(labels);
-  std::vector<flatbuffers::Offset<fb::ConsensusPair>> pairs;
+  thread_local std::vector<flatbuffers::Offset<fb::ConsensusPair>> pairs;
+  pairs.clear();
+  thread_local std::vector<fb::FeaturePairScore> pf;
   for (const ViewPair& p : v.pairs) {
-    std::vector<fb::FeaturePairScore> pf;
+    pf.clear();
     for (auto [f, s] : p.features) pf.emplace_back(f, s);
     pairs.push_back(fb::CreateConsensusPair(b, p.a, p.b, p.score, b.CreateVectorOfStructs(pf)));
   }
@@ -372,11 +534,18 @@ std::string EncodeView(uint64_t project, uint64_t asset, const std::vector<Featu
   cb.add_labels(labels_vec);
   cb.add_pairs(pairs_vec);
   b.Finish(cb.Finish());
+}
+
+std::string EncodeView(uint64_t project, uint64_t asset, const std::vector<FeatureDef>& features, const AssetView& v) {
+  flatbuffers::FlatBufferBuilder b(512);
+  EncodeViewInto(project, asset, features, v, &b);
   return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
 }
 
 Status DecodeView(std::string_view bytes, AssetView* out, std::vector<uint64_t>* fb_out) {
-  std::vector<uint64_t> local;
+  // Without `fb_out`, an aligned copy kept per thread (a label write
+  // decodes its asset's view every time).
+  thread_local std::vector<uint64_t> local;
   std::vector<uint64_t>& buf = fb_out ? *fb_out : local;
   buf.assign((bytes.size() + 7) / 8, 0);
   if (!bytes.empty()) std::memcpy(buf.data(), bytes.data(), bytes.size());
@@ -386,6 +555,8 @@ Status DecodeView(std::string_view bytes, AssetView* out, std::vector<uint64_t>*
   const fb::Consensus* c = fb::GetConsensus(data);
   out->labels.clear();
   out->pairs.clear();
+  if (c->labels()) out->labels.reserve(c->labels()->size() + 1);  // + the label being added
+  if (c->pairs()) out->pairs.reserve(c->pairs()->size());
   if (c->labels())
     for (const fb::ConsensusLabel* l : *c->labels())
       out->labels.push_back({l->label_id(), l->member_id(), static_cast<LabelSource>(l->source())});
@@ -409,20 +580,17 @@ Status OnLabelChange(WriteTxn& txn, const ProjectInfo& project, AssetSize size, 
   if (!was && !is) return Status::OK();
   const LabelInput& any = after ? *after : *before;
   uint64_t project_id = any.project_id, asset = any.asset_id;
-  std::string key = AssetKey(project_id, asset);
+  auto key = AssetKeyS(project_id, asset);
   AssetView view;
   std::string_view cur;
-  Status s = txn.IndexGet(Index::kConsensusAsset, key, &cur);
-  if (s.ok()) {
-    ANNODB_RETURN_IF_ERROR(DecodeView(cur, &view, nullptr));
-  } else if (!s.IsNotFound()) {
-    return s;
-  }
+  bool found = false;
+  ANNODB_RETURN_IF_ERROR(txn.IndexFind(Index::kConsensusAsset, key.view(), &cur, &found));
+  if (found) ANNODB_RETURN_IF_ERROR(DecodeView(cur, &view, nullptr));
   // Views older than the labels (a store written before the views existed):
   // rebuild the project's views in this transaction instead of applying the
   // change. The label is already written, so the rebuild includes it.
   bool predate = false;
-  ANNODB_RETURN_IF_ERROR(ViewsPredateLabels(txn, project_id, asset, label_id, s.ok(), view, was, is, &predate));
+  ANNODB_RETURN_IF_ERROR(ViewsPredateLabels(txn, project_id, asset, label_id, found, view, was, is, &predate));
   if (predate) return RebuildConsensusViews(txn, project_id);
   uint64_t old_units = 0;
   bool had_score = ViewScoreUnits(view, &old_units);
@@ -446,11 +614,16 @@ Status OnLabelChange(WriteTxn& txn, const ProjectInfo& project, AssetSize size, 
   uint64_t new_units = 0;
   bool has_score = ViewScoreUnits(view, &new_units);
   if (had_score && (!has_score || new_units != old_units))
-    ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kConsensusByScore, ScoreKey(project_id, old_units, asset)));
+    ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kConsensusByScore, ScoreKeyS(project_id, old_units, asset).view()));
   if (has_score && (!had_score || new_units != old_units))
-    ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kConsensusByScore, ScoreKey(project_id, new_units, asset), ""));
-  if (view.labels.empty()) return txn.IndexDelete(Index::kConsensusAsset, key);
-  return txn.IndexPut(Index::kConsensusAsset, key, EncodeView(project_id, asset, project.features, view));
+    ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kConsensusByScore, ScoreKeyS(project_id, new_units, asset).view(), ""));
+  if (view.labels.empty()) return txn.IndexDelete(Index::kConsensusAsset, key.view());
+  // Encoded into a builder kept per thread (its buffer is reused from one
+  // label write to the next).
+  thread_local flatbuffers::FlatBufferBuilder builder(512);
+  EncodeViewInto(project_id, asset, project.features, view, &builder);
+  return txn.IndexPut(Index::kConsensusAsset, key.view(),
+                      std::string_view(reinterpret_cast<const char*>(builder.GetBufferPointer()), builder.GetSize()));
 }
 
 Status OnLabelDelete(WriteTxn& txn, uint64_t label_id, const LabelInput& before) {
@@ -514,7 +687,7 @@ Status RecomputeViews(const ReadTxn& txn, uint64_t project_id, RecomputedViews* 
           else c.insert(it, {o, 1});
         }
     }
-    for (auto& [m, d] : up.members())
+    for (auto& [m, d] : up.members().list())
       for (int i = 0; i < 5; ++i) members[m][i] += d[i];
     out->assets.emplace_back(AssetKey(project_id, asset), EncodeView(project_id, asset, project.features, view));
     uint64_t units = 0;

@@ -59,6 +59,9 @@ Status DecodeValues(std::string_view v, ValueCounts* out);
 // Serialises a view (with the derived fields: counts, score, per-feature
 // scores, best label) as a Consensus FlatBuffer.
 std::string EncodeView(uint64_t project, uint64_t asset, const std::vector<FeatureDef>& features, const AssetView& v);
+// The same into `out` (cleared first), for callers that reuse a builder.
+void EncodeViewInto(uint64_t project, uint64_t asset, const std::vector<FeatureDef>& features, const AssetView& v,
+                    flatbuffers::FlatBufferBuilder* out);
 // Verifies and decodes the stored part. `fb_out` (optional) receives an
 // 8-byte-aligned copy of the buffer for reading the derived fields.
 Status DecodeView(std::string_view bytes, AssetView* out, std::vector<uint64_t>* fb_out);

@@ -74,29 +74,56 @@ struct Pairwise {
   }
 };
 
-// Matched-set agreement of the annotations of one geometric feature.
-Status SetFeatureAgreement(FeatureKind kind, AssetSize size, const std::vector<const AnnotationInput*>& a,
-                           const std::vector<const AnnotationInput*>& b, double* out) {
+// Matched-set agreement of the annotations of one geometric feature: `a`
+// and `b` point at `na` and `nb` annotations. Runs on every counted label
+// write (consensus_views.cpp), so the common case allocates little: classes
+// are found in a small sorted list instead of a map, and a class with one
+// annotation on each side needs no assignment. The sums run in the same
+// order as the general method (classes in byte order, rows in order), so the
+// score is bit for bit the same.
+Status SetFeatureAgreement(FeatureKind kind, AssetSize size, const AnnotationInput* const* a, size_t na,
+                           const AnnotationInput* const* b, size_t nb, double* out) {
   std::vector<std::vector<uint32_t>> runs_a, runs_b;
   if (kind == FeatureKind::Mask) {
-    for (auto* list : {&a, &b}) {
-      auto& runs = list == &a ? runs_a : runs_b;
-      for (const AnnotationInput* x : *list) {
-        runs.emplace_back();
-        ANNODB_RETURN_IF_ERROR(DecodeRle(x->mask_counts, x->mask_height, x->mask_width, &runs.back()));
-      }
+    for (size_t i = 0; i < na; ++i) {
+      runs_a.emplace_back();
+      ANNODB_RETURN_IF_ERROR(DecodeRle(a[i]->mask_counts, a[i]->mask_height, a[i]->mask_width, &runs_a.back()));
+    }
+    for (size_t j = 0; j < nb; ++j) {
+      runs_b.emplace_back();
+      ANNODB_RETURN_IF_ERROR(DecodeRle(b[j]->mask_counts, b[j]->mask_height, b[j]->mask_width, &runs_b.back()));
     }
   }
   Pairwise sim{kind, size, &runs_a, &runs_b};
-  // Within each class separately; annotations of different classes never match.
-  std::map<std::string_view, std::pair<std::vector<size_t>, std::vector<size_t>>> by_class;
-  for (size_t i = 0; i < a.size(); ++i) by_class[a[i]->class_name].first.push_back(i);
-  for (size_t j = 0; j < b.size(); ++j) by_class[b[j]->class_name].second.push_back(j);
+  // Within each class separately; annotations of different classes never
+  // match. Classes in ascending byte order (as std::map<string_view> did).
+  thread_local std::vector<std::string_view> classes;
+  classes.clear();
+  for (size_t i = 0; i < na; ++i) classes.push_back(a[i]->class_name);
+  for (size_t j = 0; j < nb; ++j) classes.push_back(b[j]->class_name);
+  std::sort(classes.begin(), classes.end());
+  classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
   double matched_sum = 0;
   size_t matched = 0;
-  for (const auto& [cls, idx] : by_class) {
-    const auto& [ra, rb] = idx;
+  thread_local std::vector<size_t> ra, rb;
+  for (std::string_view cls : classes) {
+    ra.clear();
+    rb.clear();
+    for (size_t i = 0; i < na; ++i)
+      if (a[i]->class_name == cls) ra.push_back(i);
+    for (size_t j = 0; j < nb; ++j)
+      if (b[j]->class_name == cls) rb.push_back(j);
     if (ra.empty() || rb.empty()) continue;
+    if (ra.size() == 1 && rb.size() == 1) {
+      // MaxWeightAssignment of a 1x1 matrix: matched when the weight is a
+      // finite value above 0.
+      double s = sim(*a[ra[0]], ra[0], *b[rb[0]], rb[0]);
+      if (std::isfinite(s) && s > 0) {
+        matched_sum += s;
+        ++matched;
+      }
+      continue;
+    }
     std::vector<std::vector<double>> m(ra.size(), std::vector<double>(rb.size()));
     for (size_t i = 0; i < ra.size(); ++i)
       for (size_t j = 0; j < rb.size(); ++j) m[i][j] = sim(*a[ra[i]], ra[i], *b[rb[j]], rb[j]);
@@ -107,8 +134,39 @@ Status SetFeatureAgreement(FeatureKind kind, AssetSize size, const std::vector<c
         ++matched;
       }
   }
-  size_t denom = a.size() + b.size() - matched;
+  size_t denom = na + nb - matched;
   *out = denom ? matched_sum / static_cast<double>(denom) : 1.0;
+  return Status::OK();
+}
+
+// The annotations of one label tagged with their feature's ontology index,
+// sorted by it (stable: a feature's annotations keep their label order).
+Status ByFeature(const std::vector<FeatureDef>& ontology, const std::map<std::string_view, size_t>* index,
+                 const LabelInput& label, std::vector<std::pair<size_t, const AnnotationInput*>>* out) {
+  out->clear();
+  out->reserve(label.annotations.size());
+  for (const AnnotationInput& x : label.annotations) {
+    size_t f = ontology.size();
+    if (index) {
+      auto it = index->find(x.feature);
+      if (it != index->end()) f = it->second;
+    } else {
+      for (size_t i = 0; i < ontology.size(); ++i)
+        if (ontology[i].name == x.feature) {
+          f = i;
+          break;
+        }
+    }
+    if (f == ontology.size()) return Status::InvalidArgument("the ontology has no feature '" + x.feature + "'");
+    if (ontology[f].kind != x.kind)
+      return Status::InvalidArgument("annotation of feature '" + x.feature + "' is a " + FeatureKindName(x.kind) +
+                                     ", the ontology says " + FeatureKindName(ontology[f].kind));
+    out->emplace_back(f, &x);
+  }
+  // Insertion sort: stable, and no buffer (std::stable_sort allocates one)
+  // for the few annotations of a label.
+  for (size_t i = 1; i < out->size(); ++i)
+    for (size_t j = i; j > 0 && (*out)[j - 1].first > (*out)[j].first; --j) std::swap((*out)[j - 1], (*out)[j]);
   return Status::OK();
 }
 
@@ -254,25 +312,31 @@ double MatchedSetAgreement(const std::vector<std::vector<double>>& m) {
 
 Status LabelAgreement(const std::vector<FeatureDef>& ontology, AssetSize size, const LabelInput& a,
                       const LabelInput& b, LabelAgreementResult* out) {
+  // Features are found by name: a linear search for the usual small
+  // ontology (no map built per pair), a map for large ones.
+  constexpr size_t kLinearFeatures = 16;
   std::map<std::string_view, size_t> index;
-  for (size_t i = 0; i < ontology.size(); ++i) index.emplace(ontology[i].name, i);
-  std::vector<std::vector<const AnnotationInput*>> fa(ontology.size()), fb(ontology.size());
-  for (auto [label, per] : {std::pair{&a, &fa}, std::pair{&b, &fb}}) {
-    for (const AnnotationInput& x : label->annotations) {
-      auto it = index.find(x.feature);
-      if (it == index.end()) return Status::InvalidArgument("the ontology has no feature '" + x.feature + "'");
-      if (ontology[it->second].kind != x.kind)
-        return Status::InvalidArgument("annotation of feature '" + x.feature + "' is a " + FeatureKindName(x.kind) +
-                                       ", the ontology says " + FeatureKindName(ontology[it->second].kind));
-      (*per)[it->second].push_back(&x);
-    }
-  }
+  if (ontology.size() > kLinearFeatures)
+    for (size_t i = 0; i < ontology.size(); ++i) index.emplace(ontology[i].name, i);
+  const std::map<std::string_view, size_t>* idx = ontology.size() > kLinearFeatures ? &index : nullptr;
+  // Each label's annotations grouped by feature, features in ontology order.
+  // Scratch lists kept per thread: this runs for every pair of labels a
+  // label write compares, and nothing here calls back into it.
+  thread_local std::vector<std::pair<size_t, const AnnotationInput*>> ta, tb;
+  thread_local std::vector<const AnnotationInput*> xa, xb;
+  ANNODB_RETURN_IF_ERROR(ByFeature(ontology, idx, a, &ta));
+  ANNODB_RETURN_IF_ERROR(ByFeature(ontology, idx, b, &tb));
   LabelAgreementResult r;
+  r.features.reserve(std::min(ontology.size(), ta.size() + tb.size()));
   double sum = 0;
-  for (size_t f = 0; f < ontology.size(); ++f) {
-    const auto& xa = fa[f];
-    const auto& xb = fb[f];
-    if (xa.empty() && xb.empty()) continue;
+  size_t ia = 0, ib = 0;
+  while (ia < ta.size() || ib < tb.size()) {
+    // The next feature present in either label.
+    size_t f = std::min(ia < ta.size() ? ta[ia].first : ontology.size(), ib < tb.size() ? tb[ib].first : ontology.size());
+    xa.clear();
+    xb.clear();
+    for (; ia < ta.size() && ta[ia].first == f; ++ia) xa.push_back(ta[ia].second);
+    for (; ib < tb.size() && tb[ib].first == f; ++ib) xb.push_back(tb[ib].second);
     double score = 0;
     FeatureKind kind = ontology[f].kind;
     switch (kind) {
@@ -288,7 +352,7 @@ Status LabelAgreement(const std::vector<FeatureDef>& ontology, AssetSize size, c
         score = (!xa.empty() && !xb.empty()) ? TextSimilarity(xa[0]->text, xb[0]->text) : 0.0;
         break;
       default:
-        ANNODB_RETURN_IF_ERROR(SetFeatureAgreement(kind, size, xa, xb, &score));
+        ANNODB_RETURN_IF_ERROR(SetFeatureAgreement(kind, size, xa.data(), xa.size(), xb.data(), xb.size(), &score));
         break;
     }
     r.features.push_back({f, score});

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
+#include <map>
 #include <numeric>
 #include <random>
 
@@ -219,4 +221,136 @@ TEST_CASE("label agreement refuses unknown features and wrong kinds", "[consensu
   a.annotations = {x};
   b.annotations = {x};
   CHECK(LabelAgreement(onto, {}, a, b, &r).IsInvalidArgument());
+}
+
+namespace {
+
+// LabelAgreement as it was written before the label-write fast paths (a map
+// of features, per-feature annotation lists, a map of classes, an assignment
+// for every class): the reference the faster form must reproduce bit for bit,
+// because stored views hold its scores and verify compares them exactly.
+Status ReferenceAgreement(const std::vector<FeatureDef>& ontology, AssetSize size, const LabelInput& a,
+                          const LabelInput& b, LabelAgreementResult* out) {
+  std::map<std::string_view, size_t> index;
+  for (size_t i = 0; i < ontology.size(); ++i) index.emplace(ontology[i].name, i);
+  std::vector<std::vector<const AnnotationInput*>> fa(ontology.size()), fb(ontology.size());
+  for (auto [label, per] : {std::pair{&a, &fa}, std::pair{&b, &fb}})
+    for (const AnnotationInput& x : label->annotations) {
+      auto it = index.find(x.feature);
+      if (it == index.end() || ontology[it->second].kind != x.kind) return Status::InvalidArgument("bad annotation");
+      (*per)[it->second].push_back(&x);
+    }
+  LabelAgreementResult r;
+  double sum = 0;
+  for (size_t f = 0; f < ontology.size(); ++f) {
+    const auto& xa = fa[f];
+    const auto& xb = fb[f];
+    if (xa.empty() && xb.empty()) continue;
+    double score = 0;
+    FeatureKind kind = ontology[f].kind;
+    if (kind == FeatureKind::Classification) {
+      score = (!xa.empty() && !xb.empty() && xa[0]->value == xb[0]->value) ? 1.0 : 0.0;
+    } else {
+      std::map<std::string_view, std::pair<std::vector<size_t>, std::vector<size_t>>> by_class;
+      for (size_t i = 0; i < xa.size(); ++i) by_class[xa[i]->class_name].first.push_back(i);
+      for (size_t j = 0; j < xb.size(); ++j) by_class[xb[j]->class_name].second.push_back(j);
+      double matched_sum = 0;
+      size_t matched = 0;
+      for (const auto& [cls, idx] : by_class) {
+        const auto& [ra, rb] = idx;
+        if (ra.empty() || rb.empty()) continue;
+        std::vector<std::vector<double>> m(ra.size(), std::vector<double>(rb.size()));
+        for (size_t i = 0; i < ra.size(); ++i)
+          for (size_t j = 0; j < rb.size(); ++j)
+            m[i][j] = kind == FeatureKind::BBox ? BoxIou(*xa[ra[i]], *xb[rb[j]])
+                                                : DistanceSimilarity(std::hypot(xa[ra[i]]->points[0].x - xb[rb[j]]->points[0].x,
+                                                                                xa[ra[i]]->points[0].y - xb[rb[j]]->points[0].y),
+                                                                     size);
+        std::vector<int> assign = stats::MaxWeightAssignment(m);
+        for (size_t i = 0; i < assign.size(); ++i)
+          if (assign[i] >= 0) {
+            matched_sum += m[i][static_cast<size_t>(assign[i])];
+            ++matched;
+          }
+      }
+      size_t denom = xa.size() + xb.size() - matched;
+      score = denom ? matched_sum / static_cast<double>(denom) : 1.0;
+    }
+    r.features.push_back({f, score});
+    sum += score;
+  }
+  r.score = r.features.empty() ? 1.0 : sum / static_cast<double>(r.features.size());
+  *out = std::move(r);
+  return Status::OK();
+}
+
+}  // namespace
+
+TEST_CASE("label agreement equals the reference method bit for bit", "[consensus][agreement]") {
+  std::vector<FeatureDef> onto(4);
+  onto[0].name = "cars";
+  onto[0].kind = FeatureKind::BBox;
+  onto[1].name = "weather";
+  onto[1].kind = FeatureKind::Classification;
+  onto[1].options = {"sunny", "rain"};
+  onto[2].name = "keypoints";
+  onto[2].kind = FeatureKind::Point;
+  onto[3].name = "people";
+  onto[3].kind = FeatureKind::BBox;
+  const char* classes[] = {"", "car", "truck", "bus"};
+  std::mt19937 rng(11);
+  auto random_label = [&] {
+    LabelInput l;
+    // Features in random order and several annotations per class, so that
+    // grouping, class order and the assignment all matter.
+    for (unsigned n = rng() % 7; n > 0; --n) {
+      AnnotationInput a;
+      switch (rng() % 4) {
+        case 0:
+          a.feature = "weather";
+          a.kind = FeatureKind::Classification;
+          a.value = rng() % 2 ? "sunny" : "rain";
+          break;
+        case 1:
+        case 3:
+          a.feature = rng() % 2 ? "cars" : "people";
+          a.kind = FeatureKind::BBox;
+          a.class_name = classes[rng() % 4];
+          a.x = rng() % 60;
+          a.y = rng() % 60;
+          a.w = 1 + rng() % 40;
+          a.h = 1 + rng() % 40;
+          break;
+        default:
+          a.feature = "keypoints";
+          a.kind = FeatureKind::Point;
+          a.class_name = classes[rng() % 2];
+          a.points = {{static_cast<double>(rng() % 100), static_cast<double>(rng() % 100)}};
+          break;
+      }
+      l.annotations.push_back(a);
+    }
+    return l;
+  };
+  // A large ontology takes the map lookup instead of the linear search.
+  std::vector<FeatureDef> large = onto;
+  for (int i = 0; i < 17; ++i) {
+    FeatureDef extra;
+    extra.name = "extra" + std::to_string(i);
+    extra.kind = FeatureKind::Classification;
+    large.insert(large.begin() + (i % 3), extra);
+  }
+  for (int round = 0; round < 2000; ++round) {
+    const std::vector<FeatureDef>& o = round % 2 ? large : onto;
+    LabelInput a = random_label(), b = random_label();
+    LabelAgreementResult got, want;
+    REQUIRE(LabelAgreement(o, {100, 80}, a, b, &got).ok());
+    REQUIRE(ReferenceAgreement(o, {100, 80}, a, b, &want).ok());
+    REQUIRE(got.features.size() == want.features.size());
+    CHECK(std::memcmp(&got.score, &want.score, sizeof(double)) == 0);
+    for (size_t i = 0; i < got.features.size(); ++i) {
+      CHECK(got.features[i].feature == want.features[i].feature);
+      CHECK(std::memcmp(&got.features[i].score, &want.features[i].score, sizeof(double)) == 0);
+    }
+  }
 }

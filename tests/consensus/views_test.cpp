@@ -339,3 +339,88 @@ TEST_CASE("stores without views: labels that do not count change nothing", "[con
   CHECK(g.View(0).label_count == 1);
   CHECK(g.Check().ok());
 }
+
+TEST_CASE("random labels of every kind keep views equal to a recomputation", "[consensus][views]") {
+  // The views read an asset's other labels for the agreement into one reused
+  // object; labels of different kinds and sizes one after another must leave
+  // nothing of the previous label behind.
+  const char* onto = R"({"features": [
+    {"name": "weather", "kind": "classification", "options": ["sunny", "rain"]},
+    {"name": "tags", "kind": "multi_classification", "options": ["a", "b", "c"]},
+    {"name": "caption", "kind": "text"},
+    {"name": "cars", "kind": "bbox", "classes": ["car", "truck"]},
+    {"name": "areas", "kind": "polygon", "classes": ["road"]},
+    {"name": "eyes", "kind": "point", "classes": ["left", "right"]},
+    {"name": "lanes", "kind": "polyline"},
+    {"name": "words", "kind": "span", "classes": ["name"]}]})";
+  ConsensusFixture f(onto, 4, 4);
+  std::mt19937 rng(13);
+  const char* tags[] = {"a", "b", "c"};
+  const char* captions[] = {"a red car", "A red  car", "a blue truck", "the truck"};
+  for (int step = 0; step < 200; ++step) {
+    size_t a = rng() % 4, m = rng() % 4;
+    std::vector<AnnotationInput> anns;
+    if (rng() % 2) anns.push_back(f.Class("weather", rng() % 2 ? "sunny" : "rain"));
+    if (rng() % 2) {
+      AnnotationInput t;
+      t.feature = "tags";
+      for (const char* v : tags)
+        if (rng() % 2) t.values.push_back(v);
+      anns.push_back(t);
+    }
+    if (rng() % 2) {
+      AnnotationInput t;
+      t.feature = "caption";
+      t.text = captions[rng() % 4];
+      anns.push_back(t);
+    }
+    for (unsigned n = rng() % 3; n > 0; --n) {
+      AnnotationInput b = f.Box("cars", rng() % 2 ? "car" : "truck", rng() % 50, rng() % 50, 5 + rng() % 40, 5 + rng() % 40);
+      if (rng() % 3 == 0) b.score = 0.5f;
+      anns.push_back(b);
+    }
+    for (unsigned n = rng() % 2; n > 0; --n) {
+      AnnotationInput p;
+      p.feature = "areas";
+      p.class_name = "road";
+      double x = rng() % 50, y = rng() % 50, w = 5 + rng() % 40, h = 5 + rng() % 40;
+      p.points = {{x, y}, {x + w, y}, {x + w, y + h}, {x, y + h}};
+      anns.push_back(p);
+    }
+    for (unsigned n = rng() % 3; n > 0; --n) {
+      AnnotationInput p;
+      p.feature = "eyes";
+      p.class_name = rng() % 2 ? "left" : "right";
+      p.points = {{static_cast<double>(rng() % 100), static_cast<double>(rng() % 100)}};
+      anns.push_back(p);
+    }
+    if (rng() % 3 == 0) {
+      AnnotationInput p;
+      p.feature = "lanes";
+      for (unsigned n = 2 + rng() % 4; n > 0; --n)
+        p.points.push_back({static_cast<double>(rng() % 100), static_cast<double>(rng() % 100)});
+      anns.push_back(p);
+    }
+    if (rng() % 3 == 0) {
+      AnnotationInput s;
+      s.feature = "words";
+      s.class_name = "name";
+      s.span_start = rng() % 20;
+      s.span_end = s.span_start + 1 + rng() % 10;
+      anns.push_back(s);
+    }
+    LabelStatus st = rng() % 6 == 0 ? LabelStatus::Draft : LabelStatus::Submitted;
+    LabelSource src = m == 3 && rng() % 2 ? LabelSource::Gold : LabelSource::Human;
+    Status s = f.store->Write(Actor::Person("t"), [&](WriteTxn& t) {
+      uint64_t id = 0;
+      return PutLabel(t, f.Label(a, f.M(m), anns, src, st), &id, nullptr);
+    });
+    INFO("step " << step << ": " << s.ToString());
+    REQUIRE(s.ok());
+    if (step % 10 == 0 || step == 199) {
+      Status c = f.Check();
+      INFO("step " << step << ": " << c.ToString());
+      REQUIRE(c.ok());
+    }
+  }
+}

@@ -23,7 +23,7 @@ std::vector<annodb::FeatureDef> BenchOntology() {
   return {cat, obj};
 }
 
-void MakeLabel(uint64_t seed, uint64_t asset_id, uint32_t member, GenLabel* out) {
+void MakeLabel(uint64_t seed, uint64_t asset_id, uint32_t member, GenLabel* out, bool with_json) {
   const std::vector<std::string>& opts = CategoryOptions();
   uint64_t truth = Mix64(seed ^ (asset_id * 0x9e37));
   uint64_t h = Mix64(truth ^ (member + 1));
@@ -35,7 +35,7 @@ void MakeLabel(uint64_t seed, uint64_t asset_id, uint32_t member, GenLabel* out)
   c.kind = annodb::FeatureKind::Classification;
   c.value = opts[static_cast<size_t>(out->category)];
   out->annotations.push_back(c);
-  out->json = "[{\"feature\":\"category\",\"value\":\"" + c.value + "\"}";
+  if (with_json) out->json = "[{\"feature\":\"category\",\"value\":\"" + c.value + "\"}";
   int boxes = static_cast<int>((h >> 16) % 5);
   for (int b = 0; b < boxes; ++b) {
     uint64_t t = Mix64(truth + static_cast<uint64_t>(b) * 7919);  // the asset's b-th object
@@ -49,13 +49,14 @@ void MakeLabel(uint64_t seed, uint64_t asset_id, uint32_t member, GenLabel* out)
     a.w = 20 + static_cast<double>((t >> 32) % 100) + static_cast<double>((j >> 16) % 5);
     a.h = 20 + static_cast<double>((t >> 44) % 80) + static_cast<double>((j >> 24) % 5);
     out->annotations.push_back(a);
+    if (!with_json) continue;
     char buf[200];
     std::snprintf(buf, sizeof buf,
                   ",{\"feature\":\"object\",\"class\":\"%s\",\"bbox\":{\"x\":%g,\"y\":%g,\"w\":%g,\"h\":%g}}",
                   a.class_name.c_str(), a.x, a.y, a.w, a.h);
     out->json += buf;
   }
-  out->json += "]";
+  if (with_json) out->json += "]";
 }
 
 }  // namespace bench

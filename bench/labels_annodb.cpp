@@ -148,7 +148,7 @@ uint64_t PutLabels(annodb::Store& store, const Config& cfg, const std::string& p
     for (uint64_t k = written; k < total && batch.size() < cfg.label_batch; ++k) {
       uint64_t asset = k / kLabelsPerAsset + 1;
       uint32_t m = static_cast<uint32_t>(k % kLabelsPerAsset);
-      MakeLabel(cfg.seed, asset, m, &gl);
+      MakeLabel(cfg.seed, asset, m, &gl, /*with_json=*/false);
       annodb::LabelInput l;
       l.project_id = project_id;
       l.asset_id = asset;

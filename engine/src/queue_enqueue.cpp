@@ -56,7 +56,7 @@ struct EnqueueContext {
   const std::vector<std::pair<std::string, std::string>>* where = nullptr;
 };
 
-Status EnqueueOne(WriteTxn& txn, EnqueueContext& ctx, uint64_t asset_id, EnqueueResult* r) {
+Status EnqueueOne(WriteTxn& txn, queue::Counts& counts, EnqueueContext& ctx, uint64_t asset_id, EnqueueResult* r) {
   std::string_view existing;
   Status s = txn.IndexGet(Index::kQueueTask, queue::TaskKey(ctx.project_id, asset_id), &existing);
   if (s.ok()) {
@@ -95,7 +95,7 @@ Status EnqueueOne(WriteTxn& txn, EnqueueContext& ctx, uint64_t asset_id, Enqueue
   if (!t.gold && t.submitted >= ctx.qs.overlap)
     t.stage = queue::SampledForReview(ctx.project_id, asset_id, ctx.qs.review_fraction) ? Stage::Review : Stage::Done;
   for (uint64_t a : authors) ANNODB_RETURN_IF_ERROR(queue::SetTouch(txn, ctx.project_id, asset_id, a, Touch::kLabelled));
-  ANNODB_RETURN_IF_ERROR(queue::SaveTask(txn, ctx.project_id, ctx.qs.overlap, asset_id, nullptr, t));
+  ANNODB_RETURN_IF_ERROR(queue::SaveTask(txn, counts, ctx.project_id, ctx.qs.overlap, asset_id, nullptr, t));
   ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kQueueBatch, queue::BatchKey(ctx.project_id, ctx.batch, asset_id), ""));
   ++r->added;
   if (t.gold) ++r->gold;
@@ -114,15 +114,15 @@ Status StartEnqueue(WriteTxn& txn, uint64_t project_id, double priority, Enqueue
   return txn.AllocateCounter("queue_batch", &ctx->batch);
 }
 
-Status Reprioritise(WriteTxn& txn, uint64_t project_id, uint32_t overlap, uint64_t asset_id, double priority,
-                    bool* changed) {
+Status Reprioritise(WriteTxn& txn, queue::Counts& counts, uint64_t project_id, uint32_t overlap, uint64_t asset_id,
+                    double priority, bool* changed) {
   Task before;
   ANNODB_RETURN_IF_ERROR(queue::LoadTask(txn, project_id, asset_id, &before));
   *changed = before.priority != priority;
   if (!*changed) return Status::OK();
   Task after = before;
   after.priority = priority;
-  return queue::SaveTask(txn, project_id, overlap, asset_id, &before, after);
+  return queue::SaveTask(txn, counts, project_id, overlap, asset_id, &before, after);
 }
 
 }  // namespace
@@ -132,7 +132,8 @@ Status Enqueue(WriteTxn& txn, uint64_t project_id, const EnqueueOptions& o, Enqu
   *result = EnqueueResult();
   for (const auto& [k, v] : o.where)
     if (k.empty()) return Status::InvalidArgument("a where condition needs a metadata key (key=value)");
-  ANNODB_RETURN_IF_ERROR(ReclaimExpired(txn, nullptr));
+  queue::Counts counts(txn);
+  ANNODB_RETURN_IF_ERROR(queue::Reclaim(txn, counts, nullptr));
   EnqueueContext ctx;
   ANNODB_RETURN_IF_ERROR(StartEnqueue(txn, project_id, o.priority, &ctx));
   if (std::find(ctx.dataset_ids.begin(), ctx.dataset_ids.end(), o.dataset_id) == ctx.dataset_ids.end())
@@ -142,18 +143,19 @@ Status Enqueue(WriteTxn& txn, uint64_t project_id, const EnqueueOptions& o, Enqu
   std::vector<uint64_t> ids;
   do {
     ANNODB_RETURN_IF_ERROR(ListAssets(txn, o.dataset_id, after, 4096, &ids, &next));
-    for (uint64_t id : ids) ANNODB_RETURN_IF_ERROR(EnqueueOne(txn, ctx, id, result));
+    for (uint64_t id : ids) ANNODB_RETURN_IF_ERROR(EnqueueOne(txn, counts, ctx, id, result));
     after = next;
   } while (!next.empty());
   if (result->added) result->batch_id = ctx.batch;
-  return Status::OK();
+  return counts.Flush();
 }
 
 Status EnqueueAssets(WriteTxn& txn, uint64_t project_id, const std::vector<uint64_t>& asset_ids, double priority,
                      EnqueueResult* result) {
   if (!result) return Status::InvalidArgument("result is null");
   *result = EnqueueResult();
-  ANNODB_RETURN_IF_ERROR(ReclaimExpired(txn, nullptr));
+  queue::Counts counts(txn);
+  ANNODB_RETURN_IF_ERROR(queue::Reclaim(txn, counts, nullptr));
   EnqueueContext ctx;
   ANNODB_RETURN_IF_ERROR(StartEnqueue(txn, project_id, priority, &ctx));
   for (uint64_t id : asset_ids) {
@@ -164,25 +166,28 @@ Status EnqueueAssets(WriteTxn& txn, uint64_t project_id, const std::vector<uint6
     uint64_t ds = v.As<fb::Asset>()->dataset_id();
     if (std::find(ctx.dataset_ids.begin(), ctx.dataset_ids.end(), ds) == ctx.dataset_ids.end())
       return Status::InvalidArgument("asset " + std::to_string(id) + " is not in one of the project's datasets");
-    ANNODB_RETURN_IF_ERROR(EnqueueOne(txn, ctx, id, result));
+    ANNODB_RETURN_IF_ERROR(EnqueueOne(txn, counts, ctx, id, result));
   }
   if (result->added) result->batch_id = ctx.batch;
-  return Status::OK();
+  return counts.Flush();
 }
 
 Status SetTaskPriority(WriteTxn& txn, uint64_t project_id, uint64_t asset_id, double priority) {
   if (!std::isfinite(priority)) return Status::InvalidArgument("priority must be a finite number");
-  ANNODB_RETURN_IF_ERROR(ReclaimExpired(txn, nullptr));
+  queue::Counts counts(txn);
+  ANNODB_RETURN_IF_ERROR(queue::Reclaim(txn, counts, nullptr));
   queue::QueueSettings qs;
   ANNODB_RETURN_IF_ERROR(queue::LoadSettings(txn, project_id, &qs));
   bool changed = false;
-  return Reprioritise(txn, project_id, qs.overlap, asset_id, priority, &changed);
+  ANNODB_RETURN_IF_ERROR(Reprioritise(txn, counts, project_id, qs.overlap, asset_id, priority, &changed));
+  return counts.Flush();
 }
 
 Status SetBatchPriority(WriteTxn& txn, uint64_t project_id, uint64_t batch_id, double priority, uint64_t* changed) {
   if (changed) *changed = 0;
   if (!std::isfinite(priority)) return Status::InvalidArgument("priority must be a finite number");
-  ANNODB_RETURN_IF_ERROR(ReclaimExpired(txn, nullptr));
+  queue::Counts counts(txn);
+  ANNODB_RETURN_IF_ERROR(queue::Reclaim(txn, counts, nullptr));
   queue::QueueSettings qs;
   ANNODB_RETURN_IF_ERROR(queue::LoadSettings(txn, project_id, &qs));
   std::string prefix = KeyBuilder().U64(project_id).U64(batch_id).str();
@@ -195,17 +200,18 @@ Status SetBatchPriority(WriteTxn& txn, uint64_t project_id, uint64_t batch_id, d
     return Status::NotFound("project " + std::to_string(project_id) + " has no batch " + std::to_string(batch_id));
   for (uint64_t a : assets) {
     bool c = false;
-    ANNODB_RETURN_IF_ERROR(Reprioritise(txn, project_id, qs.overlap, a, priority, &c));
+    ANNODB_RETURN_IF_ERROR(Reprioritise(txn, counts, project_id, qs.overlap, a, priority, &c));
     if (c && changed) ++*changed;
   }
-  return Status::OK();
+  return counts.Flush();
 }
 
 Status SetPriorityFromModel(WriteTxn& txn, uint64_t project_id, const std::string& model_name,
                             const std::string& model_version, uint64_t* changed) {
   if (changed) *changed = 0;
   if (model_name.empty()) return Status::InvalidArgument("a model name is required");
-  ANNODB_RETURN_IF_ERROR(ReclaimExpired(txn, nullptr));
+  queue::Counts counts(txn);
+  ANNODB_RETURN_IF_ERROR(queue::Reclaim(txn, counts, nullptr));
   queue::QueueSettings qs;
   ANNODB_RETURN_IF_ERROR(queue::LoadSettings(txn, project_id, &qs));
   // Every task of the project, then each one's labels by that model.
@@ -242,10 +248,10 @@ Status SetPriorityFromModel(WriteTxn& txn, uint64_t project_id, const std::strin
     }
     if (!found) continue;
     bool c = false;
-    ANNODB_RETURN_IF_ERROR(Reprioritise(txn, project_id, qs.overlap, asset_id, 1.0 - lowest, &c));
+    ANNODB_RETURN_IF_ERROR(Reprioritise(txn, counts, project_id, qs.overlap, asset_id, 1.0 - lowest, &c));
     if (c && changed) ++*changed;
   }
-  return Status::OK();
+  return counts.Flush();
 }
 
 }  // namespace annodb

@@ -77,8 +77,8 @@ Status PickTasks(WriteTxn& txn, uint64_t project_id, uint64_t member_id, Lane la
   return Status::OK();
 }
 
-Status Grant(WriteTxn& txn, uint64_t project_id, uint32_t overlap, uint32_t ttl_s, uint64_t member_id, Lane lane,
-             const std::string& order_key, std::vector<LeaseGrant>* grants) {
+Status Grant(WriteTxn& txn, queue::Counts& counts, uint64_t project_id, uint32_t overlap, uint32_t ttl_s,
+             uint64_t member_id, Lane lane, const std::string& order_key, std::vector<LeaseGrant>* grants) {
   uint64_t asset_id = queue::AssetOfOrderKey(order_key);
   Task before, after;
   ANNODB_RETURN_IF_ERROR(queue::LoadTask(txn, project_id, asset_id, &before));
@@ -89,7 +89,7 @@ Status Grant(WriteTxn& txn, uint64_t project_id, uint32_t overlap, uint32_t ttl_
     after.holders += 1;
     ANNODB_RETURN_IF_ERROR(queue::SetTouch(txn, project_id, asset_id, member_id, Touch::kHolding));
   }
-  ANNODB_RETURN_IF_ERROR(queue::SaveTask(txn, project_id, overlap, asset_id, &before, after));
+  ANNODB_RETURN_IF_ERROR(queue::SaveTask(txn, counts, project_id, overlap, asset_id, &before, after));
   LeaseRecord l;
   ANNODB_RETURN_IF_ERROR(txn.AllocateCounter("fencing_token", &l.token));
   ANNODB_RETURN_IF_ERROR(txn.AllocateId(RecordKind::Lease, &l.id));
@@ -104,16 +104,17 @@ Status Grant(WriteTxn& txn, uint64_t project_id, uint32_t overlap, uint32_t ttl_
   ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kLeaseByExpiry, queue::ExpiryKey(l.expires_us, l.id), ""));
   ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kLeaseByMember, queue::MemberLeaseKey(member_id, l.id), EncodeU64(project_id)));
   ANNODB_RETURN_IF_ERROR(
-      queue::AddCount(txn, project_id, lane == Lane::kReview ? Counter::kReviewLeased : Counter::kLeased, 0, 1));
-  ANNODB_RETURN_IF_ERROR(queue::AddCount(txn, project_id, Counter::kLeased, member_id, 1));
+      counts.Add(project_id, lane == Lane::kReview ? Counter::kReviewLeased : Counter::kLeased, 0, 1));
+  ANNODB_RETURN_IF_ERROR(counts.Add(project_id, Counter::kLeased, member_id, 1));
   grants->push_back(LeaseGrant{l.id, l.token, project_id, asset_id, l.stage, l.gold, l.granted_us, l.expires_us});
   return Status::OK();
 }
 
 // Leases from one lane, moving `cursor` (the member's, written by the
 // caller) and the lane's furthest cursor.
-Status LeaseFromLane(WriteTxn& txn, uint64_t project_id, const queue::QueueSettings& qs, uint64_t member_id, Lane lane,
-                     uint32_t want, Cursor* cursor, std::vector<LeaseGrant>* grants, LeaseScanStats* stats) {
+Status LeaseFromLane(WriteTxn& txn, queue::Counts& counts, uint64_t project_id, const queue::QueueSettings& qs,
+                     uint64_t member_id, Lane lane, uint32_t want, Cursor* cursor, std::vector<LeaseGrant>* grants,
+                     LeaseScanStats* stats) {
   if (want == 0) return Status::OK();
   std::vector<std::string> picks;
   ANNODB_RETURN_IF_ERROR(PickTasks(txn, project_id, member_id, lane, want, cursor, &picks, stats));
@@ -125,17 +126,18 @@ Status LeaseFromLane(WriteTxn& txn, uint64_t project_id, const queue::QueueSetti
     ANNODB_RETURN_IF_ERROR(queue::SetCursor(txn, project_id, 0, lane, furthest));
   }
   for (const std::string& k : picks)
-    ANNODB_RETURN_IF_ERROR(Grant(txn, project_id, qs.overlap, qs.lease_ttl_s, member_id, lane, k, grants));
+    ANNODB_RETURN_IF_ERROR(Grant(txn, counts, project_id, qs.overlap, qs.lease_ttl_s, member_id, lane, k, grants));
   return Status::OK();
 }
 
 // Leases from one lane with the member's cursor loaded and written back (only
 // when it changed). `slots` is added to the cursor's dealt-slot count.
-Status LeaseWithCursor(WriteTxn& txn, uint64_t project_id, const queue::QueueSettings& qs, uint64_t member_id,
-                       Lane lane, uint32_t want, std::vector<LeaseGrant>* grants, LeaseScanStats* stats) {
+Status LeaseWithCursor(WriteTxn& txn, queue::Counts& counts, uint64_t project_id, const queue::QueueSettings& qs,
+                       uint64_t member_id, Lane lane, uint32_t want, std::vector<LeaseGrant>* grants,
+                       LeaseScanStats* stats) {
   Cursor cursor = queue::GetCursor(txn, project_id, member_id, lane);
   std::string before = cursor.order_key;
-  ANNODB_RETURN_IF_ERROR(LeaseFromLane(txn, project_id, qs, member_id, lane, want, &cursor, grants, stats));
+  ANNODB_RETURN_IF_ERROR(LeaseFromLane(txn, counts, project_id, qs, member_id, lane, want, &cursor, grants, stats));
   if (cursor.order_key == before) return Status::OK();
   return queue::SetCursor(txn, project_id, member_id, lane, cursor);
 }
@@ -181,54 +183,61 @@ Status LeaseTasks(WriteTxn& txn, uint64_t project_id, uint64_t member_id, uint32
   if (!grants) return Status::InvalidArgument("grants output is null");
   grants->clear();
   if (n == 0 || n > 1000) return Status::InvalidArgument("a lease takes 1..1000 tasks, not " + std::to_string(n));
-  ANNODB_RETURN_IF_ERROR(ReclaimExpired(txn, nullptr));
-  queue::QueueSettings qs;
-  ANNODB_RETURN_IF_ERROR(queue::LoadSettings(txn, project_id, &qs));
-  MemberInfo m;
-  ANNODB_RETURN_IF_ERROR(GetMember(txn, member_id, &m));
-  if (!m.active) return Status::Conflict("member '" + m.name + "' is not active and receives no work");
-  if (qs.max_leases) {
-    uint32_t active = 0;
-    ANNODB_RETURN_IF_ERROR(CountActiveInProject(txn, member_id, project_id, &active));
-    if (active >= qs.max_leases) return Status::OK();
-    n = std::min(n, qs.max_leases - active);
-  }
-  std::vector<LeaseLane> order;
-  if (lane == LeaseLane::kAuto) {
-    if (m.role == Role::Reviewer) order = {LeaseLane::kReview};
-    else if (m.role == Role::Admin) order = {LeaseLane::kReview, LeaseLane::kLabel};
-    else order = {LeaseLane::kLabel};
-  } else {
-    order = {lane};
-  }
-  for (LeaseLane l : order) {
-    uint32_t remaining = n - static_cast<uint32_t>(grants->size());
-    if (remaining == 0) break;
-    if (l == LeaseLane::kReview) {
-      ANNODB_RETURN_IF_ERROR(LeaseWithCursor(txn, project_id, qs, member_id, Lane::kReview, remaining, grants, stats));
-      continue;
+  return queue::WithCounts(txn, [&](queue::Counts& counts) -> Status {
+    ANNODB_RETURN_IF_ERROR(queue::Reclaim(txn, counts, nullptr));
+    queue::QueueSettings qs;
+    ANNODB_RETURN_IF_ERROR(queue::LoadSettings(txn, project_id, &qs));
+    MemberInfo m;
+    ANNODB_RETURN_IF_ERROR(GetMember(txn, member_id, &m));
+    if (!m.active) return Status::Conflict("member '" + m.name + "' is not active and receives no work");
+    if (qs.max_leases) {
+      uint32_t active = 0;
+      ANNODB_RETURN_IF_ERROR(CountActiveInProject(txn, member_id, project_id, &active));
+      if (active >= qs.max_leases) return Status::OK();
+      n = std::min(n, qs.max_leases - active);
     }
-    // The label lane: gold slots first (at the gold rate), then ordinary
-    // work; the label cursor also counts the slots dealt.
-    Cursor label_cursor = queue::GetCursor(txn, project_id, member_id, Lane::kLabel);
-    Cursor label_before = label_cursor;
-    uint32_t gold = GoldSlots(label_cursor.slots, remaining, qs.gold_rate);
-    size_t before = grants->size();
-    if (gold) ANNODB_RETURN_IF_ERROR(LeaseWithCursor(txn, project_id, qs, member_id, Lane::kGold, gold, grants, stats));
-    uint32_t rest = remaining - static_cast<uint32_t>(grants->size() - before);
-    ANNODB_RETURN_IF_ERROR(
-        LeaseFromLane(txn, project_id, qs, member_id, Lane::kLabel, rest, &label_cursor, grants, stats));
-    label_cursor.slots += grants->size() - before;
-    if (label_cursor.order_key != label_before.order_key || label_cursor.slots != label_before.slots)
-      ANNODB_RETURN_IF_ERROR(queue::SetCursor(txn, project_id, member_id, Lane::kLabel, label_cursor));
-  }
-  return Status::OK();
+    std::vector<LeaseLane> order;
+    if (lane == LeaseLane::kAuto) {
+      if (m.role == Role::Reviewer) order = {LeaseLane::kReview};
+      else if (m.role == Role::Admin) order = {LeaseLane::kReview, LeaseLane::kLabel};
+      else order = {LeaseLane::kLabel};
+    } else {
+      order = {lane};
+    }
+    for (LeaseLane l : order) {
+      uint32_t remaining = n - static_cast<uint32_t>(grants->size());
+      if (remaining == 0) break;
+      if (l == LeaseLane::kReview) {
+        ANNODB_RETURN_IF_ERROR(
+            LeaseWithCursor(txn, counts, project_id, qs, member_id, Lane::kReview, remaining, grants, stats));
+        continue;
+      }
+      // The label lane: gold slots first (at the gold rate), then ordinary
+      // work; the label cursor also counts the slots dealt.
+      Cursor label_cursor = queue::GetCursor(txn, project_id, member_id, Lane::kLabel);
+      Cursor label_before = label_cursor;
+      uint32_t gold = GoldSlots(label_cursor.slots, remaining, qs.gold_rate);
+      size_t before = grants->size();
+      if (gold)
+        ANNODB_RETURN_IF_ERROR(
+            LeaseWithCursor(txn, counts, project_id, qs, member_id, Lane::kGold, gold, grants, stats));
+      uint32_t rest = remaining - static_cast<uint32_t>(grants->size() - before);
+      ANNODB_RETURN_IF_ERROR(
+          LeaseFromLane(txn, counts, project_id, qs, member_id, Lane::kLabel, rest, &label_cursor, grants, stats));
+      label_cursor.slots += grants->size() - before;
+      if (label_cursor.order_key != label_before.order_key || label_cursor.slots != label_before.slots)
+        ANNODB_RETURN_IF_ERROR(queue::SetCursor(txn, project_id, member_id, Lane::kLabel, label_cursor));
+    }
+    return Status::OK();
+  });
 }
 
-Status ReclaimExpired(WriteTxn& txn, uint32_t* reclaimed) {
+namespace queue {
+
+Status Reclaim(WriteTxn& txn, Counts& counts, uint32_t* reclaimed) {
   if (reclaimed) *reclaimed = 0;
   int64_t now = txn.now_us();
-  std::string now_key = queue::ExpiryKey(now, UINT64_MAX);
+  std::string now_key = ExpiryKey(now, UINT64_MAX);
   for (;;) {
     std::vector<uint64_t> due;
     ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kLeaseByExpiry, "", "", [&](std::string_view key, std::string_view) {
@@ -238,57 +247,72 @@ Status ReclaimExpired(WriteTxn& txn, uint32_t* reclaimed) {
     }));
     for (uint64_t id : due) {
       LeaseRecord l;
-      ANNODB_RETURN_IF_ERROR(queue::LoadLease(txn, id, &l));
+      ANNODB_RETURN_IF_ERROR(LoadLease(txn, id, &l));
       if (l.state != LeaseState::Active)
         return Status::Corruption("lease " + std::to_string(id) + " is in the expiry index but not active");
-      ANNODB_RETURN_IF_ERROR(queue::EndLease(txn, &l, LeaseState::Expired, ""));
-      ANNODB_RETURN_IF_ERROR(queue::ReturnTask(txn, l, Touch::kNone));
+      ANNODB_RETURN_IF_ERROR(EndLease(txn, counts, &l, LeaseState::Expired, ""));
+      ANNODB_RETURN_IF_ERROR(ReturnTask(txn, counts, l, Touch::kNone));
     }
     if (reclaimed) *reclaimed += static_cast<uint32_t>(due.size());
     if (due.size() < 4096) return Status::OK();
   }
 }
 
+}  // namespace queue
+
+Status ReclaimExpired(WriteTxn& txn, uint32_t* reclaimed) {
+  return queue::WithCounts(txn, [&](queue::Counts& counts) { return queue::Reclaim(txn, counts, reclaimed); });
+}
+
 Status RenewLease(WriteTxn& txn, uint64_t lease_id, uint64_t token, int64_t* expires_us) {
-  LeaseRecord l;
-  ANNODB_RETURN_IF_ERROR(queue::CheckActiveLease(txn, lease_id, token, &l));
-  return RenewOne(txn, &l, expires_us);
+  return queue::WithCounts(txn, [&](queue::Counts& counts) -> Status {
+    LeaseRecord l;
+    ANNODB_RETURN_IF_ERROR(queue::CheckActiveLease(txn, counts, lease_id, token, &l));
+    return RenewOne(txn, &l, expires_us);
+  });
 }
 
 Status Heartbeat(WriteTxn& txn, uint64_t member_id, uint32_t* renewed) {
   if (renewed) *renewed = 0;
-  ANNODB_RETURN_IF_ERROR(ReclaimExpired(txn, nullptr));
-  MemberInfo m;
-  ANNODB_RETURN_IF_ERROR(GetMember(txn, member_id, &m));
-  std::vector<uint64_t> ids;
-  std::string prefix = KeyBuilder().U64(member_id).str();
-  ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kLeaseByMember, prefix, prefix, [&](std::string_view k, std::string_view) {
-    if (k.size() == 16) ids.push_back(DecodeU64(k.data() + 8));
-    return true;
-  }));
-  for (uint64_t id : ids) {
-    LeaseRecord l;
-    ANNODB_RETURN_IF_ERROR(queue::LoadLease(txn, id, &l));
-    ANNODB_RETURN_IF_ERROR(RenewOne(txn, &l, nullptr));
-  }
-  if (renewed) *renewed = static_cast<uint32_t>(ids.size());
-  return Status::OK();
+  return queue::WithCounts(txn, [&](queue::Counts& counts) -> Status {
+    ANNODB_RETURN_IF_ERROR(queue::Reclaim(txn, counts, nullptr));
+    MemberInfo m;
+    ANNODB_RETURN_IF_ERROR(GetMember(txn, member_id, &m));
+    std::vector<uint64_t> ids;
+    std::string prefix = KeyBuilder().U64(member_id).str();
+    ANNODB_RETURN_IF_ERROR(
+        txn.IndexScan(Index::kLeaseByMember, prefix, prefix, [&](std::string_view k, std::string_view) {
+          if (k.size() == 16) ids.push_back(DecodeU64(k.data() + 8));
+          return true;
+        }));
+    for (uint64_t id : ids) {
+      LeaseRecord l;
+      ANNODB_RETURN_IF_ERROR(queue::LoadLease(txn, id, &l));
+      ANNODB_RETURN_IF_ERROR(RenewOne(txn, &l, nullptr));
+    }
+    if (renewed) *renewed = static_cast<uint32_t>(ids.size());
+    return Status::OK();
+  });
 }
 
 Status ReleaseLease(WriteTxn& txn, uint64_t lease_id, uint64_t token) {
-  LeaseRecord l;
-  ANNODB_RETURN_IF_ERROR(queue::CheckActiveLease(txn, lease_id, token, &l));
-  ANNODB_RETURN_IF_ERROR(queue::EndLease(txn, &l, LeaseState::Released, ""));
-  return queue::ReturnTask(txn, l, Touch::kNone);
+  return queue::WithCounts(txn, [&](queue::Counts& counts) -> Status {
+    LeaseRecord l;
+    ANNODB_RETURN_IF_ERROR(queue::CheckActiveLease(txn, counts, lease_id, token, &l));
+    ANNODB_RETURN_IF_ERROR(queue::EndLease(txn, counts, &l, LeaseState::Released, ""));
+    return queue::ReturnTask(txn, counts, l, Touch::kNone);
+  });
 }
 
 Status SkipLease(WriteTxn& txn, uint64_t lease_id, uint64_t token, const std::string& reason) {
   if (reason.empty() || reason.size() > 1000)
     return Status::InvalidArgument("a skip needs a reason of 1..1000 bytes");
-  LeaseRecord l;
-  ANNODB_RETURN_IF_ERROR(queue::CheckActiveLease(txn, lease_id, token, &l));
-  ANNODB_RETURN_IF_ERROR(queue::EndLease(txn, &l, LeaseState::Skipped, reason));
-  return queue::ReturnTask(txn, l, l.stage == Stage::Review ? Touch::kSkippedReview : Touch::kSkipped);
+  return queue::WithCounts(txn, [&](queue::Counts& counts) -> Status {
+    LeaseRecord l;
+    ANNODB_RETURN_IF_ERROR(queue::CheckActiveLease(txn, counts, lease_id, token, &l));
+    ANNODB_RETURN_IF_ERROR(queue::EndLease(txn, counts, &l, LeaseState::Skipped, reason));
+    return queue::ReturnTask(txn, counts, l, l.stage == Stage::Review ? Touch::kSkippedReview : Touch::kSkipped);
+  });
 }
 
 }  // namespace annodb

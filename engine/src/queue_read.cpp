@@ -99,41 +99,32 @@ Status GetQueueStats(const ReadTxn& txn, uint64_t project_id, QueueStatsInfo* ou
   Status ps = txn.Get(RecordKind::Project, project_id, &pv);
   if (ps.IsNotFound()) return Status::NotFound("no project with id " + std::to_string(project_id));
   ANNODB_RETURN_IF_ERROR(ps);
-  std::map<uint64_t, MemberQueueStats> members;
-  std::string prefix = KeyBuilder().U64(project_id).str();
-  ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kQueueCounts, prefix, prefix, [&](std::string_view k, std::string_view v) {
-    if (k.size() != 17 || v.size() != 8) return true;
-    auto c = static_cast<Counter>(static_cast<uint8_t>(k[8]));
-    uint64_t member = DecodeU64(k.data() + 9);
-    uint64_t n = DecodeU64(v.data());
-    if (member == 0) {
-      switch (c) {
-        case Counter::kTasks: out->tasks = n; break;
-        case Counter::kReady: out->ready = n; break;
-        case Counter::kLabelStage: out->label_stage = n; break;
-        case Counter::kLeased: out->leased = n; break;
-        case Counter::kReview: out->review = n; break;
-        case Counter::kReviewLeased: out->review_leased = n; break;
-        case Counter::kDone: out->done = n; break;
-        case Counter::kGold: out->gold = n; break;
-        default: break;
-      }
-      return true;
+  std::map<std::pair<uint64_t, uint64_t>, queue::CounterValues> stored;
+  uint64_t malformed = 0;
+  ANNODB_RETURN_IF_ERROR(queue::ReadAllCounts(txn, project_id, &stored, &malformed, nullptr));
+  auto at = [](const queue::CounterValues& v, Counter c) { return v[static_cast<size_t>(c)]; };
+  for (const auto& [pm, v] : stored) {
+    if (pm.second == 0) {
+      out->tasks = at(v, Counter::kTasks);
+      out->ready = at(v, Counter::kReady);
+      out->label_stage = at(v, Counter::kLabelStage);
+      out->leased = at(v, Counter::kLeased);
+      out->review = at(v, Counter::kReview);
+      out->review_leased = at(v, Counter::kReviewLeased);
+      out->done = at(v, Counter::kDone);
+      out->gold = at(v, Counter::kGold);
+      continue;
     }
-    MemberQueueStats& m = members[member];
-    m.member_id = member;
-    switch (c) {
-      case Counter::kLeased: m.leased = n; break;
-      case Counter::kSubmitted: m.submitted = n; break;
-      case Counter::kSkipped: m.skipped = n; break;
-      case Counter::kReleased: m.released = n; break;
-      case Counter::kExpired: m.expired = n; break;
-      case Counter::kReviewed: m.reviewed = n; break;
-      default: break;
-    }
-    return true;
-  }));
-  for (auto& [id, m] : members) out->members.push_back(m);
+    MemberQueueStats m;
+    m.member_id = pm.second;
+    m.leased = at(v, Counter::kLeased);
+    m.submitted = at(v, Counter::kSubmitted);
+    m.skipped = at(v, Counter::kSkipped);
+    m.released = at(v, Counter::kReleased);
+    m.expired = at(v, Counter::kExpired);
+    m.reviewed = at(v, Counter::kReviewed);
+    out->members.push_back(m);  // the map is ordered by member id
+  }
   // Leases past expiry that no write has reclaimed yet.
   std::string now_key = queue::ExpiryKey(txn.store().NowUs(), UINT64_MAX);
   std::vector<uint64_t> due;

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <set>
 
 #include "annodb/keys.h"
 #include "annodb/schema/project_generated.h"
@@ -81,8 +82,35 @@ std::string ExpiryKey(int64_t expires_us, uint64_t lease_id) {
 }
 std::string MemberLeaseKey(uint64_t m, uint64_t l) { return KeyBuilder().U64(m).U64(l).str(); }
 std::string BatchKey(uint64_t p, uint64_t b, uint64_t a) { return KeyBuilder().U64(p).U64(b).U64(a).str(); }
-std::string CountKey(uint64_t p, Counter c, uint64_t m) {
+namespace {
+void PutU64(char* p, uint64_t v) {
+  for (int i = 7; i >= 0; --i) {
+    p[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+}
+}  // namespace
+
+std::string_view CountsKey(uint64_t p, uint64_t m, char (&buf)[16]) {
+  PutU64(buf, p);
+  PutU64(buf + 8, m);
+  return std::string_view(buf, sizeof buf);
+}
+std::string LegacyCountKey(uint64_t p, Counter c, uint64_t m) {
   return KeyBuilder().U64(p).U8(static_cast<uint8_t>(c)).U64(m).str();
+}
+
+std::string_view EncodeCounts(const CounterValues& v, char (&buf)[kCountsBytes]) {
+  buf[0] = 1;  // layout version
+  for (size_t i = 0; i < kCounterCount; ++i) PutU64(buf + 1 + 8 * i, v[i]);
+  return std::string_view(buf, sizeof buf);
+}
+
+bool DecodeCounts(std::string_view b, CounterValues* out) {
+  out->fill(0);
+  if (b.empty() || b[0] != 1 || (b.size() - 1) % 8 != 0 || (b.size() - 1) / 8 > kCounterCount) return false;
+  for (size_t i = 0; i < (b.size() - 1) / 8; ++i) (*out)[i] = DecodeU64(b.data() + 1 + 8 * i);
+  return true;
 }
 
 Status LoadSettings(const ReadTxn& txn, uint64_t project_id, QueueSettings* out) {
@@ -132,8 +160,8 @@ Counter StageCounter(const Task& t) {
 
 }  // namespace
 
-Status SaveTask(WriteTxn& txn, uint64_t project_id, uint32_t overlap, uint64_t asset_id, const Task* before,
-                const Task& after) {
+Status SaveTask(WriteTxn& txn, Counts& counts, uint64_t project_id, uint32_t overlap, uint64_t asset_id,
+                const Task* before, const Task& after) {
   Lane lane_before = before ? LaneOf(*before, overlap) : Lane::kNone;
   Lane lane_after = LaneOf(after, overlap);
   std::string key_before = before ? OrderKey(before->priority, before->batch, asset_id) : std::string();
@@ -143,7 +171,7 @@ Status SaveTask(WriteTxn& txn, uint64_t project_id, uint32_t overlap, uint64_t a
     std::string k = LanePrefix(project_id, lane_before) + key_before;
     ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kQueueReady, k));
     ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kQueueAhead, k));
-    if (lane_before == Lane::kLabel) ANNODB_RETURN_IF_ERROR(AddCount(txn, project_id, Counter::kReady, 0, -1));
+    if (lane_before == Lane::kLabel) ANNODB_RETURN_IF_ERROR(counts.Add(project_id, Counter::kReady, 0, -1));
   }
   if (lane_after != Lane::kNone && moved) {
     std::string k = LanePrefix(project_id, lane_after) + key_after;
@@ -152,14 +180,14 @@ Status SaveTask(WriteTxn& txn, uint64_t project_id, uint32_t overlap, uint64_t a
     // the ahead index must list it (docs/queue.md, "Cursors").
     Cursor furthest = GetCursor(txn, project_id, 0, lane_after);
     if (key_after < furthest.order_key) ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kQueueAhead, k, ""));
-    if (lane_after == Lane::kLabel) ANNODB_RETURN_IF_ERROR(AddCount(txn, project_id, Counter::kReady, 0, 1));
+    if (lane_after == Lane::kLabel) ANNODB_RETURN_IF_ERROR(counts.Add(project_id, Counter::kReady, 0, 1));
   }
   if (!before) {
-    ANNODB_RETURN_IF_ERROR(AddCount(txn, project_id, Counter::kTasks, 0, 1));
-    ANNODB_RETURN_IF_ERROR(AddCount(txn, project_id, StageCounter(after), 0, 1));
+    ANNODB_RETURN_IF_ERROR(counts.Add(project_id, Counter::kTasks, 0, 1));
+    ANNODB_RETURN_IF_ERROR(counts.Add(project_id, StageCounter(after), 0, 1));
   } else if (StageCounter(*before) != StageCounter(after)) {
-    ANNODB_RETURN_IF_ERROR(AddCount(txn, project_id, StageCounter(*before), 0, -1));
-    ANNODB_RETURN_IF_ERROR(AddCount(txn, project_id, StageCounter(after), 0, 1));
+    ANNODB_RETURN_IF_ERROR(counts.Add(project_id, StageCounter(*before), 0, -1));
+    ANNODB_RETURN_IF_ERROR(counts.Add(project_id, StageCounter(after), 0, 1));
   }
   return txn.IndexPut(Index::kQueueTask, TaskKey(project_id, asset_id), EncodeTask(after));
 }
@@ -188,21 +216,110 @@ Status ClearTouch(WriteTxn& txn, uint64_t project_id, uint32_t overlap, uint64_t
   return Status::OK();
 }
 
-Status AddCount(WriteTxn& txn, uint64_t project_id, Counter c, uint64_t member_id, int64_t delta) {
-  std::string key = CountKey(project_id, c, member_id);
-  uint64_t cur = GetCount(txn, project_id, c, member_id);
-  if (delta < 0 && cur < static_cast<uint64_t>(-delta))
-    return Status::Corruption("queue counter " + std::to_string(static_cast<int>(c)) + " would go below zero");
-  uint64_t next = cur + static_cast<uint64_t>(delta);
-  // Zero is stored, not deleted: counters like "leased" go 0 -> 1 -> 0 on
-  // every lease cycle, and a put in place is cheaper than B-tree churn.
-  return txn.IndexPut(Index::kQueueCounts, key, EncodeU64(next));
+Status Counts::Load(uint64_t project_id, uint64_t member_id, size_t* index) {
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].project_id == project_id && entries_[i].member_id == member_id) {
+      *index = i;
+      return Status::OK();
+    }
+  }
+  Entry e;
+  e.project_id = project_id;
+  e.member_id = member_id;
+  std::string_view v;
+  bool found = false;
+  char kb[16];
+  ANNODB_RETURN_IF_ERROR(txn_.IndexFind(Index::kQueueCounts, CountsKey(project_id, member_id, kb), &v, &found));
+  if (found) {
+    if (!DecodeCounts(v, &e.values))
+      return Status::Corruption("queue counters of project " + std::to_string(project_id) + ", member " +
+                                std::to_string(member_id) + " are malformed");
+  } else {
+    // No record yet: a store from before the one-record layout may hold
+    // the counters as one entry each. Read once per (project, member), the
+    // first time an operation changes them; Flush converts them.
+    for (size_t c = 0; c < kCounterCount; ++c) {
+      std::string key = LegacyCountKey(project_id, static_cast<Counter>(c), member_id);
+      ANNODB_RETURN_IF_ERROR(txn_.IndexFind(Index::kQueueCounts, key, &v, &found));
+      if (!found) continue;
+      if (v.size() != 8)
+        return Status::Corruption("queue counter " + std::to_string(c) + " of project " + std::to_string(project_id) +
+                                  " is malformed");
+      e.values[c] = DecodeU64(v.data());
+      e.legacy = true;
+    }
+  }
+  if (entries_.empty()) entries_.reserve(2);  // the project's and a member's
+  entries_.push_back(e);
+  *index = entries_.size() - 1;
+  return Status::OK();
 }
 
-uint64_t GetCount(const ReadTxn& txn, uint64_t project_id, Counter c, uint64_t member_id) {
-  std::string_view v;
-  if (!txn.IndexGet(Index::kQueueCounts, CountKey(project_id, c, member_id), &v).ok() || v.size() != 8) return 0;
-  return DecodeU64(v.data());
+Status Counts::Add(uint64_t project_id, Counter c, uint64_t member_id, int64_t delta) {
+  size_t i = 0;
+  ANNODB_RETURN_IF_ERROR(Load(project_id, member_id, &i));
+  uint64_t& cur = entries_[i].values[static_cast<size_t>(c)];
+  if (delta < 0 && cur < static_cast<uint64_t>(-delta))
+    return Status::Corruption("queue counter " + std::to_string(static_cast<int>(c)) + " would go below zero");
+  cur += static_cast<uint64_t>(delta);
+  entries_[i].dirty = true;
+  return Status::OK();
+}
+
+Status Counts::Get(uint64_t project_id, Counter c, uint64_t member_id, uint64_t* out) {
+  size_t i = 0;
+  ANNODB_RETURN_IF_ERROR(Load(project_id, member_id, &i));
+  *out = entries_[i].values[static_cast<size_t>(c)];
+  return Status::OK();
+}
+
+Status Counts::Flush() {
+  for (Entry& e : entries_) {
+    if (!e.dirty) continue;
+    // Zero counters are stored, not deleted: "leased" goes 0 -> 1 -> 0 on
+    // every cycle, and a put in place is cheaper than B-tree churn.
+    char kb[16], vb[kCountsBytes];
+    ANNODB_RETURN_IF_ERROR(
+        txn_.IndexPut(Index::kQueueCounts, CountsKey(e.project_id, e.member_id, kb), EncodeCounts(e.values, vb)));
+    if (e.legacy) {
+      for (size_t c = 0; c < kCounterCount; ++c)
+        ANNODB_RETURN_IF_ERROR(txn_.IndexDelete(Index::kQueueCounts,
+                                                LegacyCountKey(e.project_id, static_cast<Counter>(c), e.member_id)));
+      e.legacy = false;
+    }
+    e.dirty = false;
+  }
+  return Status::OK();
+}
+
+Status ReadAllCounts(const ReadTxn& txn, uint64_t project_id,
+                     std::map<std::pair<uint64_t, uint64_t>, CounterValues>* out, uint64_t* malformed,
+                     std::vector<std::pair<uint64_t, uint64_t>>* both) {
+  out->clear();
+  *malformed = 0;
+  std::set<std::pair<uint64_t, uint64_t>> records, legacy;
+  std::string prefix = project_id ? KeyBuilder().U64(project_id).str() : std::string();
+  auto visit = [&](std::string_view k, std::string_view v) {
+    CounterValues values;
+    if (k.size() == 16 && DecodeCounts(v, &values)) {
+      std::pair<uint64_t, uint64_t> pm{DecodeU64(k.data()), DecodeU64(k.data() + 8)};
+      CounterValues& into = (*out)[pm];
+      for (size_t c = 0; c < kCounterCount; ++c) into[c] += values[c];
+      records.insert(pm);
+    } else if (k.size() == 17 && v.size() == 8 && static_cast<uint8_t>(k[8]) < kCounterCount) {
+      std::pair<uint64_t, uint64_t> pm{DecodeU64(k.data()), DecodeU64(k.data() + 9)};
+      (*out)[pm][static_cast<uint8_t>(k[8])] += DecodeU64(v.data());
+      legacy.insert(pm);
+    } else {
+      ++*malformed;
+    }
+    return true;
+  };
+  ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kQueueCounts, prefix, prefix, visit));
+  if (both)
+    for (const auto& pm : records)
+      if (legacy.count(pm)) both->push_back(pm);
+  return Status::OK();
 }
 
 Cursor GetCursor(const ReadTxn& txn, uint64_t project_id, uint64_t member_id, Lane lane) {
@@ -260,28 +377,28 @@ Status PutLease(WriteTxn& txn, const LeaseRecord& l) {
   return txn.Put(RecordKind::Lease, l.id, b.GetBufferPointer(), b.GetSize(), nullptr);
 }
 
-Status EndLease(WriteTxn& txn, LeaseRecord* l, LeaseState state, const std::string& reason) {
+Status EndLease(WriteTxn& txn, Counts& counts, LeaseRecord* l, LeaseState state, const std::string& reason) {
   ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kLeaseByExpiry, ExpiryKey(l->expires_us, l->id)));
   ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kLeaseByMember, MemberLeaseKey(l->member_id, l->id)));
   l->state = state;
   l->skip_reason = reason;
   ANNODB_RETURN_IF_ERROR(PutLease(txn, *l));
   bool review = l->stage == Stage::Review;
-  ANNODB_RETURN_IF_ERROR(AddCount(txn, l->project_id, review ? Counter::kReviewLeased : Counter::kLeased, 0, -1));
-  ANNODB_RETURN_IF_ERROR(AddCount(txn, l->project_id, Counter::kLeased, l->member_id, -1));
+  ANNODB_RETURN_IF_ERROR(counts.Add(l->project_id, review ? Counter::kReviewLeased : Counter::kLeased, 0, -1));
+  ANNODB_RETURN_IF_ERROR(counts.Add(l->project_id, Counter::kLeased, l->member_id, -1));
   switch (state) {
     case LeaseState::Submitted:
-      return AddCount(txn, l->project_id, review ? Counter::kReviewed : Counter::kSubmitted, l->member_id, 1);
-    case LeaseState::Skipped: return AddCount(txn, l->project_id, Counter::kSkipped, l->member_id, 1);
-    case LeaseState::Released: return AddCount(txn, l->project_id, Counter::kReleased, l->member_id, 1);
-    case LeaseState::Expired: return AddCount(txn, l->project_id, Counter::kExpired, l->member_id, 1);
+      return counts.Add(l->project_id, review ? Counter::kReviewed : Counter::kSubmitted, l->member_id, 1);
+    case LeaseState::Skipped: return counts.Add(l->project_id, Counter::kSkipped, l->member_id, 1);
+    case LeaseState::Released: return counts.Add(l->project_id, Counter::kReleased, l->member_id, 1);
+    case LeaseState::Expired: return counts.Add(l->project_id, Counter::kExpired, l->member_id, 1);
     default: return Status::Internal("ending a lease in state active");
   }
 }
 
-Status CheckActiveLease(WriteTxn& txn, uint64_t lease_id, uint64_t token, LeaseRecord* out) {
+Status CheckActiveLease(WriteTxn& txn, Counts& counts, uint64_t lease_id, uint64_t token, LeaseRecord* out) {
   if (lease_id == 0) return Status::InvalidArgument("a lease id is required");
-  ANNODB_RETURN_IF_ERROR(ReclaimExpired(txn, nullptr));
+  ANNODB_RETURN_IF_ERROR(Reclaim(txn, counts, nullptr));
   ANNODB_RETURN_IF_ERROR(LoadLease(txn, lease_id, out));
   if (token != 0 && token != out->token)
     return Status::Conflict("fencing token " + std::to_string(token) + " does not match lease " +
@@ -292,7 +409,7 @@ Status CheckActiveLease(WriteTxn& txn, uint64_t lease_id, uint64_t token, LeaseR
   return Status::OK();
 }
 
-Status ReturnTask(WriteTxn& txn, const LeaseRecord& l, Touch member_touch_after) {
+Status ReturnTask(WriteTxn& txn, Counts& counts, const LeaseRecord& l, Touch member_touch_after) {
   QueueSettings qs;
   ANNODB_RETURN_IF_ERROR(LoadSettings(txn, l.project_id, &qs));
   Task before, after;
@@ -301,13 +418,13 @@ Status ReturnTask(WriteTxn& txn, const LeaseRecord& l, Touch member_touch_after)
   if (l.stage == Stage::Review) {
     if (after.reviewing == 0) return Status::Corruption("review lease returned to a task with no reviewer");
     after.reviewing -= 1;
-    ANNODB_RETURN_IF_ERROR(SaveTask(txn, l.project_id, qs.overlap, l.asset_id, &before, after));
+    ANNODB_RETURN_IF_ERROR(SaveTask(txn, counts, l.project_id, qs.overlap, l.asset_id, &before, after));
     if (member_touch_after == Touch::kNone) return Status::OK();
     return SetTouch(txn, l.project_id, l.asset_id, l.member_id, member_touch_after);
   }
   if (after.holders == 0) return Status::Corruption("label lease returned to a task with no holder");
   after.holders -= 1;
-  ANNODB_RETURN_IF_ERROR(SaveTask(txn, l.project_id, qs.overlap, l.asset_id, &before, after));
+  ANNODB_RETURN_IF_ERROR(SaveTask(txn, counts, l.project_id, qs.overlap, l.asset_id, &before, after));
   if (member_touch_after == Touch::kNone)
     return ClearTouch(txn, l.project_id, qs.overlap, l.asset_id, l.member_id, after);
   return SetTouch(txn, l.project_id, l.asset_id, l.member_id, member_touch_after);

@@ -4,9 +4,13 @@
 // in step with the task (docs/queue.md, "Storage").
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "annodb/queue.h"
 
@@ -24,8 +28,9 @@ enum class Touch : uint8_t {
   kSkippedReview = 4,  // skipped reviewing: never offered for review (or labelling) again
 };
 
-// Counters in kQueueCounts: project-wide ones with member id 0, per-member
-// ones with the member's id.
+// Counters in kQueueCounts: one record per (project, member) holds all of
+// them; member 0's record holds the project-wide ones, a member's record
+// that member's. The value is the counter's index in the record.
 enum class Counter : uint8_t {
   kTasks = 0,
   kReady = 1,        // in the label lane
@@ -41,6 +46,10 @@ enum class Counter : uint8_t {
   kExpired = 11,
   kReviewed = 12,
 };
+inline constexpr size_t kCounterCount = 13;
+using CounterValues = std::array<uint64_t, kCounterCount>;
+
+class Counts;  // below
 
 struct Task {
   Stage stage = Stage::Label;
@@ -67,7 +76,21 @@ std::string CursorKey(uint64_t project_id, uint64_t member_id, Lane lane);
 std::string ExpiryKey(int64_t expires_us, uint64_t lease_id);
 std::string MemberLeaseKey(uint64_t member_id, uint64_t lease_id);
 std::string BatchKey(uint64_t project_id, uint64_t batch_id, uint64_t asset_id);
-std::string CountKey(uint64_t project_id, Counter c, uint64_t member_id);
+// The counters record of (project, member): 16 bytes, built in `buf` (the
+// counters are written on every queue operation: no heap string).
+std::string_view CountsKey(uint64_t project_id, uint64_t member_id, char (&buf)[16]);
+// Stores written before the one-record layout (up to commit 1ba9ffd) kept
+// one entry per counter under this 17-byte key (project, counter, member)
+// holding a u64: they are still read, and an operation that changes a
+// member's counters replaces that member's entries with its record.
+std::string LegacyCountKey(uint64_t project_id, Counter c, uint64_t member_id);
+// Record value: a layout byte (1), then the counters as u64 big-endian in
+// Counter order. Always all of them: a value of unchanged size is
+// overwritten in place by LMDB, a resized one is deleted and reinserted.
+// DecodeCounts also reads shorter values (counters missing at the end are 0).
+inline constexpr size_t kCountsBytes = 1 + 8 * kCounterCount;
+std::string_view EncodeCounts(const CounterValues& v, char (&buf)[kCountsBytes]);
+bool DecodeCounts(std::string_view bytes, CounterValues* out);
 
 // The few project settings the queue reads on every operation, without
 // decoding the ontology.
@@ -86,8 +109,8 @@ Lane LaneOf(const Task& t, uint32_t overlap);
 Status LoadTask(const ReadTxn& txn, uint64_t project_id, uint64_t asset_id, Task* out);
 // Writes `after` (over `before`, or as a new task when before is null) and
 // moves its lane entries and counters to match.
-Status SaveTask(WriteTxn& txn, uint64_t project_id, uint32_t overlap, uint64_t asset_id, const Task* before,
-                const Task& after);
+Status SaveTask(WriteTxn& txn, Counts& counts, uint64_t project_id, uint32_t overlap, uint64_t asset_id,
+                const Task* before, const Task& after);
 
 Touch GetTouch(const ReadTxn& txn, uint64_t project_id, uint64_t asset_id, uint64_t member_id);
 Status SetTouch(WriteTxn& txn, uint64_t project_id, uint64_t asset_id, uint64_t member_id, Touch t);
@@ -97,8 +120,60 @@ Status SetTouch(WriteTxn& txn, uint64_t project_id, uint64_t asset_id, uint64_t 
 Status ClearTouch(WriteTxn& txn, uint64_t project_id, uint32_t overlap, uint64_t asset_id, uint64_t member_id,
                   const Task& task);
 
-Status AddCount(WriteTxn& txn, uint64_t project_id, Counter c, uint64_t member_id, int64_t delta);
-uint64_t GetCount(const ReadTxn& txn, uint64_t project_id, Counter c, uint64_t member_id);
+// One queue operation's counter changes. A lease+submit cycle moves about
+// eight counters of two records; each record is read once, changed in
+// memory, and written once by Flush, instead of a read and a write per
+// counter. Every public queue write function makes one Counts, passes it to
+// everything it calls, and calls Flush last, only on success: on an error
+// it returns before Flush, so nothing pending reaches the store, and the
+// caller aborts the transaction (or, under WriteGrouped, the request's
+// nested transaction) as queue.h requires. Only one Counts may be live per
+// transaction: a second one would read records the first has not written
+// yet (so public functions call each other's internal forms, never each
+// other).
+class Counts {
+ public:
+  explicit Counts(WriteTxn& txn) : txn_(txn) {}
+  Counts(const Counts&) = delete;
+  Counts& operator=(const Counts&) = delete;
+
+  // Corruption when a counter would go below zero (the state is inconsistent).
+  Status Add(uint64_t project_id, Counter c, uint64_t member_id, int64_t delta);
+  // The counter as it stands in this operation, pending changes included.
+  Status Get(uint64_t project_id, Counter c, uint64_t member_id, uint64_t* out);
+  // Writes each changed record once.
+  Status Flush();
+
+ private:
+  struct Entry {
+    uint64_t project_id = 0, member_id = 0;
+    CounterValues values{};
+    bool dirty = false;
+    bool legacy = false;  // read from per-counter entries, which Flush removes
+  };
+  Status Load(uint64_t project_id, uint64_t member_id, size_t* index);
+
+  WriteTxn& txn_;
+  std::vector<Entry> entries_;  // one or two per operation: searched linearly
+};
+
+// Runs body(counts) with a new Counts and flushes it if body succeeds: the
+// shape of every public queue write function.
+template <typename F>
+Status WithCounts(WriteTxn& txn, F&& body) {
+  Counts counts(txn);
+  ANNODB_RETURN_IF_ERROR(body(counts));
+  return counts.Flush();
+}
+
+// The stored counters of one project (0 = every project) by (project,
+// member), in either layout. *malformed counts entries that decode in
+// neither; `both` (may be null) receives the (project, member) pairs that
+// have a record and legacy entries at once (never written so: Flush removes
+// the legacy entries in the transaction that writes the record).
+Status ReadAllCounts(const ReadTxn& txn, uint64_t project_id,
+                     std::map<std::pair<uint64_t, uint64_t>, CounterValues>* out, uint64_t* malformed,
+                     std::vector<std::pair<uint64_t, uint64_t>>* both);
 
 // A member's position in a lane (member 0 = the furthest position of any
 // member in that lane) and, for the label lane, how many label slots the
@@ -126,14 +201,17 @@ Status PutLease(WriteTxn& txn, const LeaseRecord& l);
 // Ends an active lease: new version with `state` (and reason), drops its
 // expiry and member index entries, updates counters. The task is the
 // caller's to update.
-Status EndLease(WriteTxn& txn, LeaseRecord* l, LeaseState state, const std::string& reason);
+Status EndLease(WriteTxn& txn, Counts& counts, LeaseRecord* l, LeaseState state, const std::string& reason);
 
 // Checks an operation's lease: exists, active, not past expiry, token
 // matches (when non-zero). Reclaims expired leases first.
-Status CheckActiveLease(WriteTxn& txn, uint64_t lease_id, uint64_t token, LeaseRecord* out);
+Status CheckActiveLease(WriteTxn& txn, Counts& counts, uint64_t lease_id, uint64_t token, LeaseRecord* out);
 
 // Gives a lease's task back after the lease ended as released/skipped/expired.
-Status ReturnTask(WriteTxn& txn, const LeaseRecord& l, Touch member_touch_after);
+Status ReturnTask(WriteTxn& txn, Counts& counts, const LeaseRecord& l, Touch member_touch_after);
+
+// ReclaimExpired's work, with the caller's Counts (queue_lease.cpp).
+Status Reclaim(WriteTxn& txn, Counts& counts, uint32_t* reclaimed);
 
 // Decides, stably per (project, asset), whether a task goes to review.
 bool SampledForReview(uint64_t project_id, uint64_t asset_id, float fraction);

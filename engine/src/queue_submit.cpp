@@ -65,11 +65,11 @@ Status SetLabelStatus(WriteTxn& txn, uint64_t label_id, LabelStatus status, uint
   return UpdateLabel(txn, label_id, std::move(l), nullptr);
 }
 
-}  // namespace
-
-Status SubmitLease(WriteTxn& txn, uint64_t lease_id, uint64_t token, SubmitInput input, uint64_t* label_id) {
+// SubmitLease's work, with the operation's counters.
+Status Submit(WriteTxn& txn, queue::Counts& counts, uint64_t lease_id, uint64_t token, SubmitInput& input,
+              uint64_t* label_id) {
   LeaseRecord l;
-  ANNODB_RETURN_IF_ERROR(queue::CheckActiveLease(txn, lease_id, token, &l));
+  ANNODB_RETURN_IF_ERROR(queue::CheckActiveLease(txn, counts, lease_id, token, &l));
   if (l.stage != Stage::Label)
     return Status::Conflict("lease " + std::to_string(lease_id) + " is a review lease: finish it with a review");
   MemberInfo m;
@@ -89,7 +89,7 @@ Status SubmitLease(WriteTxn& txn, uint64_t lease_id, uint64_t token, SubmitInput
   {
     ActorScope scope(txn, MemberActor(txn, m, lease_id));
     ANNODB_RETURN_IF_ERROR(PutLabel(txn, std::move(li), &id, nullptr));
-    ANNODB_RETURN_IF_ERROR(queue::EndLease(txn, &l, LeaseState::Submitted, ""));
+    ANNODB_RETURN_IF_ERROR(queue::EndLease(txn, counts, &l, LeaseState::Submitted, ""));
   }
   Task before, after;
   ANNODB_RETURN_IF_ERROR(queue::LoadTask(txn, l.project_id, l.asset_id, &before));
@@ -99,19 +99,17 @@ Status SubmitLease(WriteTxn& txn, uint64_t lease_id, uint64_t token, SubmitInput
   after.submitted += 1;
   if (!after.gold && after.stage == Stage::Label && after.submitted >= qs.overlap)
     after.stage = queue::SampledForReview(l.project_id, l.asset_id, qs.review_fraction) ? Stage::Review : Stage::Done;
-  ANNODB_RETURN_IF_ERROR(queue::SaveTask(txn, l.project_id, qs.overlap, l.asset_id, &before, after));
+  ANNODB_RETURN_IF_ERROR(queue::SaveTask(txn, counts, l.project_id, qs.overlap, l.asset_id, &before, after));
   ANNODB_RETURN_IF_ERROR(queue::SetTouch(txn, l.project_id, l.asset_id, l.member_id, Touch::kLabelled));
   if (label_id) *label_id = id;
   return Status::OK();
 }
 
-Status ReviewLease(WriteTxn& txn, uint64_t lease_id, uint64_t token, const ReviewInput& input,
-                   std::vector<uint64_t>* comment_ids) {
-  if (comment_ids) comment_ids->clear();
-  if (!input.accept && input.comment.empty())
-    return Status::InvalidArgument("a reject needs a comment saying what to fix");
+// ReviewLease's work, with the operation's counters.
+Status Review(WriteTxn& txn, queue::Counts& counts, uint64_t lease_id, uint64_t token, const ReviewInput& input,
+              std::vector<uint64_t>* comment_ids) {
   LeaseRecord l;
-  ANNODB_RETURN_IF_ERROR(queue::CheckActiveLease(txn, lease_id, token, &l));
+  ANNODB_RETURN_IF_ERROR(queue::CheckActiveLease(txn, counts, lease_id, token, &l));
   if (l.stage != Stage::Review)
     return Status::Conflict("lease " + std::to_string(lease_id) + " is a label lease: finish it with a submit");
   MemberInfo m;
@@ -158,12 +156,28 @@ Status ReviewLease(WriteTxn& txn, uint64_t lease_id, uint64_t token, const Revie
       after.submitted -= std::min<uint32_t>(after.submitted, static_cast<uint32_t>(rejected.size()));
       after.stage = Stage::Label;
     }
-    ANNODB_RETURN_IF_ERROR(queue::EndLease(txn, &l, LeaseState::Submitted, ""));
+    ANNODB_RETURN_IF_ERROR(queue::EndLease(txn, counts, &l, LeaseState::Submitted, ""));
   }
-  ANNODB_RETURN_IF_ERROR(queue::SaveTask(txn, l.project_id, qs.overlap, l.asset_id, &before, after));
+  ANNODB_RETURN_IF_ERROR(queue::SaveTask(txn, counts, l.project_id, qs.overlap, l.asset_id, &before, after));
   // Rework: the authors of rejected labels may take the task again.
   for (uint64_t a : authors) ANNODB_RETURN_IF_ERROR(queue::ClearTouch(txn, l.project_id, qs.overlap, l.asset_id, a, after));
   return Status::OK();
+}
+
+}  // namespace
+
+Status SubmitLease(WriteTxn& txn, uint64_t lease_id, uint64_t token, SubmitInput input, uint64_t* label_id) {
+  return queue::WithCounts(txn,
+                           [&](queue::Counts& counts) { return Submit(txn, counts, lease_id, token, input, label_id); });
+}
+
+Status ReviewLease(WriteTxn& txn, uint64_t lease_id, uint64_t token, const ReviewInput& input,
+                   std::vector<uint64_t>* comment_ids) {
+  if (comment_ids) comment_ids->clear();
+  if (!input.accept && input.comment.empty())
+    return Status::InvalidArgument("a reject needs a comment saying what to fix");
+  return queue::WithCounts(
+      txn, [&](queue::Counts& counts) { return Review(txn, counts, lease_id, token, input, comment_ids); });
 }
 
 }  // namespace annodb

@@ -72,7 +72,7 @@ Status VerifyQueue(const ReadTxn& txn, std::vector<std::string>* problems, uint6
     problem("active lease of member " + std::to_string(std::get<2>(h)) + " on asset " + std::to_string(std::get<1>(h)) +
             " has no holding touch");
   // Tasks against holds, lanes and counters.
-  std::map<std::string, uint64_t> counts;  // CountKey -> expected
+  std::map<std::pair<uint64_t, uint64_t>, CounterValues> counts;  // (project, member) -> recount
   std::set<std::string> lane_entries;
   std::map<uint64_t, QueueSettings> settings;
   Status inner;
@@ -99,13 +99,14 @@ Status VerifyQueue(const ReadTxn& txn, std::vector<std::string>* problems, uint6
     if (!t.gold && t.stage != Stage::Label && t.submitted < qs.overlap) problem(what + " left the label stage early");
     Lane lane = LaneOf(t, qs.overlap);
     if (lane != Lane::kNone) lane_entries.insert(LanePrefix(p, lane) + OrderKey(t.priority, t.batch, a));
-    ++counts[CountKey(p, Counter::kTasks, 0)];
-    if (lane == Lane::kLabel) ++counts[CountKey(p, Counter::kReady, 0)];
+    CounterValues& pc = counts[{p, 0}];
+    ++pc[static_cast<size_t>(Counter::kTasks)];
+    if (lane == Lane::kLabel) ++pc[static_cast<size_t>(Counter::kReady)];
     Counter stage = t.gold ? Counter::kGold
                     : t.stage == Stage::Label ? Counter::kLabelStage
                     : t.stage == Stage::Review ? Counter::kReview
                                                : Counter::kDone;
-    ++counts[CountKey(p, stage, 0)];
+    ++pc[static_cast<size_t>(stage)];
     return true;
   }));
   ANNODB_RETURN_IF_ERROR(inner);
@@ -121,32 +122,43 @@ Status VerifyQueue(const ReadTxn& txn, std::vector<std::string>* problems, uint6
     if (!txn.IndexGet(Index::kQueueReady, k, &v).ok()) problem("ahead index holds a task that is not ready");
     return true;
   }));
-  for (const auto& [p, n] : label_leases) counts[CountKey(p, Counter::kLeased, 0)] = n;
-  for (const auto& [p, n] : review_leases) counts[CountKey(p, Counter::kReviewLeased, 0)] = n;
-  for (const auto& [pm, n] : leased_by) counts[CountKey(pm.first, Counter::kLeased, pm.second)] = n;
+  auto slot = [](Counter c) { return static_cast<size_t>(c); };
+  for (const auto& [p, n] : label_leases) counts[{p, 0}][slot(Counter::kLeased)] = n;
+  for (const auto& [p, n] : review_leases) counts[{p, 0}][slot(Counter::kReviewLeased)] = n;
+  for (const auto& [pm, n] : leased_by) counts[pm][slot(Counter::kLeased)] = n;
   // Every stored counter of the kinds recounted here must match, and every
   // recounted value must be stored (history counters are not recounted).
-  auto recounted = [](Counter c, bool member) {
-    if (member) return c == Counter::kLeased;
-    return c <= Counter::kGold;
+  auto recounted = [](size_t c, bool member) {
+    if (member) return c == static_cast<size_t>(Counter::kLeased);
+    return c <= static_cast<size_t>(Counter::kGold);
   };
-  ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kQueueCounts, "", "", [&](std::string_view k, std::string_view v) {
-    if (k.size() != 17 || v.size() != 8) {
-      problem("malformed counter entry");
-      return true;
+  std::map<std::pair<uint64_t, uint64_t>, CounterValues> stored;
+  uint64_t malformed = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> both;
+  ANNODB_RETURN_IF_ERROR(ReadAllCounts(txn, 0, &stored, &malformed, &both));
+  for (uint64_t i = 0; i < malformed; ++i) problem("malformed counter entry");
+  for (const auto& [p, m] : both)
+    problem("counters of project " + std::to_string(p) + ", member " + std::to_string(m) +
+            " are stored in both the record and the per-counter layout");
+  CounterValues zero{};
+  for (const auto& [pm, values] : stored) {
+    ++*checked;
+    auto it = counts.find(pm);
+    const CounterValues& expected = it == counts.end() ? zero : it->second;
+    for (size_t c = 0; c < kCounterCount; ++c) {
+      if (!recounted(c, pm.second != 0) || values[c] == expected[c]) continue;
+      problem("counter " + std::to_string(c) + " of project " + std::to_string(pm.first) +
+              (pm.second ? ", member " + std::to_string(pm.second) : std::string()) + " is " +
+              std::to_string(values[c]) + ", recount says " + std::to_string(expected[c]));
     }
-    auto c = static_cast<Counter>(static_cast<uint8_t>(k[8]));
-    if (!recounted(c, DecodeU64(k.data() + 9) != 0)) return true;
-    auto it = counts.find(std::string(k));
-    uint64_t expected = it == counts.end() ? 0 : it->second;
-    if (DecodeU64(v.data()) != expected)
-      problem("counter " + std::to_string(static_cast<int>(c)) + " of project " + std::to_string(DecodeU64(k.data())) +
-              " is " + std::to_string(DecodeU64(v.data())) + ", recount says " + std::to_string(expected));
     if (it != counts.end()) counts.erase(it);
-    return true;
-  }));
-  for (const auto& [k, n] : counts)
-    if (n != 0) problem("counter " + std::to_string(static_cast<int>(k[8])) + " is missing (recount " + std::to_string(n) + ")");
+  }
+  for (const auto& [pm, values] : counts)
+    for (size_t c = 0; c < kCounterCount; ++c)
+      if (values[c] != 0)
+        problem("counter " + std::to_string(c) + " of project " + std::to_string(pm.first) +
+                (pm.second ? ", member " + std::to_string(pm.second) : std::string()) + " is missing (recount " +
+                std::to_string(values[c]) + ")");
   return Status::OK();
 }
 

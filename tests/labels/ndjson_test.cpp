@@ -120,6 +120,49 @@ TEST_CASE("every exported line is the bytes nlohmann renders for its parse") {
     ++lines;
   }
   CHECK(lines == 7);  // header, 2 members, 1 dataset, 1 project, 2 assets
+  // Assets in id order (img-0001 was written first), not external-id order.
+  CHECK(text.find("\"img-0001\"") < text.find("\"doc-1\""));
+}
+
+TEST_CASE("assets of several datasets come in id order and restore to the same bytes") {
+  test::LabelFixture fx;
+  Populate(fx);
+  REQUIRE(fx.store->Write(Actor::Person("alice"), [&](WriteTxn& t) {
+    uint64_t second = 0;
+    ANNODB_RETURN_IF_ERROR(CreateDataset(t, "cams2", "", &second));
+    for (const char* ext : {"z-1", "a-2"}) {
+      AssetInput a;
+      a.external_id = ext;
+      a.uri = std::string("file:///") + ext;
+      ANNODB_RETURN_IF_ERROR(PutAsset(t, second, a, nullptr, nullptr));
+    }
+    AssetInput later;
+    later.external_id = "aaa-first-by-name";
+    later.uri = "file:///aaa";
+    return PutAsset(t, fx.dataset, later, nullptr, nullptr);
+  }).ok());
+  std::string first = Export(*fx.store);
+  const size_t img = first.find("\"img-0001\""), doc = first.find("\"doc-1\""), z = first.find("\"z-1\""),
+               a = first.find("\"a-2\""), aaa = first.find("\"aaa-first-by-name\"");
+  REQUIRE(aaa != std::string::npos);
+  CHECK(img < doc);
+  CHECK(doc < z);
+  CHECK(z < a);
+  CHECK(a < aaa);
+  std::string path = fx.dir.sub("two-datasets.ndjson");
+  std::ofstream(path) << first;
+  test::TempDir other("restore2");
+  auto copy = test::OpenNew(other.path());
+  RestoreReport rr;
+  REQUIRE(RestoreNdjson(*copy, path, &rr).ok());
+  CHECK(rr.assets == 5);
+  CHECK(Export(*copy) == first);
+  // Only one dataset: its assets alone, still in id order.
+  ExportOptions only;
+  only.dataset = "cams2";
+  std::string part = Export(*fx.store, only);
+  CHECK(part.find("\"img-0001\"") == std::string::npos);
+  CHECK(part.find("\"z-1\"") < part.find("\"a-2\""));
 }
 
 TEST_CASE("exporting a snapshot twice with writes in between gives the same bytes") {

@@ -11,7 +11,8 @@
 //    "comments":[{"author":"bob","body":"..","label":0,"annotation":1,"region":{..},
 //                 "issue":"open","provenance":{..},"replies":[{..}]}]}
 // Lines come in that order; members, datasets and projects by id, assets by
-// dataset then external id, labels by id, comments by id. Ids, sequence
+// id (the order they were first written; the lines of several datasets
+// interleave), labels by id, comments by id. Ids, sequence
 // numbers and version numbers are store-specific and left out; everything
 // else is kept, including each record's current provenance. A comment's
 // "label" is the index of its label in the same line's "labels".

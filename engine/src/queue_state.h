@@ -79,7 +79,7 @@ std::string BatchKey(uint64_t project_id, uint64_t batch_id, uint64_t asset_id);
 // The counters record of (project, member): 16 bytes, built in `buf` (the
 // counters are written on every queue operation: no heap string).
 std::string_view CountsKey(uint64_t project_id, uint64_t member_id, char (&buf)[16]);
-// Stores written before the one-record layout (up to commit 1ba9ffd) kept
+// Stores written before the one-record layout (commit 3e7c0a1) kept
 // one entry per counter under this 17-byte key (project, counter, member)
 // holding a u64: they are still read, and an operation that changes a
 // member's counters replaces that member's entries with its record.

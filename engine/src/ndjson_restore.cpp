@@ -174,12 +174,48 @@ class Restorer {
       if (c.contains("project")) ANNODB_RETURN_IF_ERROR(FindProject(t_, c["project"].get<std::string>(), &in.project_id));
     }
     uint64_t cid = 0;
-    ANNODB_RETURN_IF_ERROR(AddComment(t_, in, &cid));
-    // Replay the issue's state changes with the exported provenance.
-    if (issue == "resolved" || issue == "reopened") ANNODB_RETURN_IF_ERROR(ResolveIssue(t_, cid));
-    if (issue == "reopened") ANNODB_RETURN_IF_ERROR(ReopenIssue(t_, cid));
-    ++r_->comments;
+    ANNODB_RETURN_IF_ERROR(FindSameComment(in, cp, asset_id, &cid));
+    if (cid) {
+      ++r_->comments_existing;
+    } else {
+      ANNODB_RETURN_IF_ERROR(AddComment(t_, in, &cid));
+      // Replay the issue's state changes with the exported provenance.
+      if (issue == "resolved" || issue == "reopened") ANNODB_RETURN_IF_ERROR(ResolveIssue(t_, cid));
+      if (issue == "reopened") ANNODB_RETURN_IF_ERROR(ReopenIssue(t_, cid));
+      ++r_->comments;
+    }
     if (id) *id = cid;
+    return Status::OK();
+  }
+
+  // A comment has no name to upsert by, so a comment already in the store
+  // counts as this one when it sits in the same place (the asset's threads,
+  // or the same thread), on the same label, by the same author, with the
+  // same body, and its current version carries the exported provenance
+  // (actor and time). Restoring one export twice then finds its comments
+  // instead of adding them again; 0 when there is none.
+  Status FindSameComment(const CommentInput& in, const ProvenanceInfo& p, uint64_t asset_id, uint64_t* found) {
+    *found = 0;
+    std::vector<uint64_t> ids;
+    if (in.thread_id) ANNODB_RETURN_IF_ERROR(ListThread(t_, in.thread_id, &ids));
+    else ANNODB_RETURN_IF_ERROR(ListThreads(t_, {asset_id, 0, 0, false}, &ids));
+    for (uint64_t id : ids) {
+      if (id == in.thread_id) continue;  // the thread's root, listed with its replies
+      RecordView v;
+      Status s = t_.Get(RecordKind::Comment, id, &v);
+      if (s.IsNotFound()) continue;
+      ANNODB_RETURN_IF_ERROR(s);
+      const fb::Comment* c = v.As<fb::Comment>();
+      const fb::Provenance* vp = v.provenance();
+      // (A reply takes its thread's label, so within a thread the label
+      // says nothing more.)
+      const bool same_label = in.thread_id || c->label_id() == in.label_id;
+      if (c->author_member_id() == in.author_member_id && same_label &&
+          FbStr(c->body()) == in.body && vp && vp->time_us() == p.time_us && FbStr(vp->actor_name()) == p.actor_name) {
+        *found = id;
+        return Status::OK();
+      }
+    }
     return Status::OK();
   }
 

@@ -99,6 +99,27 @@ TEST_CASE("restoring an export into an empty store and exporting again gives the
   CHECK(rr.comments == 3);
   std::string second = Export(*copy);
   CHECK(second == first);
+  // Restoring the same export again finds every comment (and upserts the
+  // rest): nothing is added, the export is unchanged.
+  RestoreReport again;
+  REQUIRE(RestoreNdjson(*copy, path, &again).ok());
+  CHECK(again.comments == 0);
+  CHECK(again.comments_existing == 3);
+  CHECK(Export(*copy) == first);
+  // A comment that differs (another body) is added next to the found ones.
+  std::string edited = first;
+  const std::string body = "\"body\":\"No, a car.\"";
+  REQUIRE(edited.find(body) != std::string::npos);
+  edited.replace(edited.find(body), body.size(), "\"body\":\"No, a van.\"");
+  std::string edited_path = fx.dir.sub("edited.ndjson");
+  std::ofstream(edited_path) << edited;
+  RestoreReport third;
+  REQUIRE(RestoreNdjson(*copy, edited_path, &third).ok());
+  CHECK(third.comments == 1);
+  CHECK(third.comments_existing == 2);
+  std::string after = Export(*copy);
+  CHECK(after.find("No, a car.") != std::string::npos);
+  CHECK(after.find("No, a van.") != std::string::npos);
   VerifyReport vr;
   REQUIRE(VerifyStore(*copy, &vr).ok());
   CHECK(vr.ok());

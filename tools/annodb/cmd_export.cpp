@@ -52,10 +52,12 @@ void CmdRestore(Context& ctx, const std::string& path) {
   Check(RestoreNdjson(ctx.store(), path, &r));
   if (ctx.json())
     PrintJson({{"lines", r.lines}, {"members", r.members}, {"datasets", r.datasets}, {"projects", r.projects},
-               {"assets", r.assets}, {"labels", r.labels}, {"comments", r.comments}});
+               {"assets", r.assets}, {"labels", r.labels}, {"comments", r.comments},
+               {"comments_existing", r.comments_existing}});
   else
     PrintLine("restored " + std::to_string(r.lines) + " lines: " + std::to_string(r.assets) + " assets, " +
-              std::to_string(r.labels) + " labels, " + std::to_string(r.comments) + " comments, " +
+              std::to_string(r.labels) + " labels, " + std::to_string(r.comments) + " comments" +
+              (r.comments_existing ? " (" + std::to_string(r.comments_existing) + " already there)" : std::string()) + ", " +
               std::to_string(r.projects) + " projects, " + std::to_string(r.members) + " members");
 }
 

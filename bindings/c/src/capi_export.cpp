@@ -176,7 +176,8 @@ ANNODB_EXPORT int annodb_restore_ndjson(annodb_store* store, const char* path, c
     ANNODB_RETURN_IF_ERROR(RestoreNdjson(s, path, &r));
     if (report_json) {
       ojson j{{"lines", r.lines},       {"members", r.members}, {"datasets", r.datasets}, {"projects", r.projects},
-              {"assets", r.assets},     {"labels", r.labels},   {"comments", r.comments}};
+              {"assets", r.assets},     {"labels", r.labels},   {"comments", r.comments},
+              {"comments_existing", r.comments_existing}};
       GiveText(Dump(j), report_json, report_len);
     }
     return Status::OK();

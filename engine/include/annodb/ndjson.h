@@ -52,12 +52,16 @@ Status ExportNdjson(Store& store, const ExportOptions& options, std::ostream& ou
 
 struct RestoreReport {
   uint64_t lines = 0, members = 0, datasets = 0, projects = 0, assets = 0, labels = 0, comments = 0;
+  uint64_t comments_existing = 0;  // comments found already in the store, not added again
 };
 
 // Restores an NDJSON export (path, or "-" for standard input) with every
 // record's provenance as exported. Existing records with the same names are
 // updated (upsert), so restoring into an empty store reproduces the exported
-// state. The whole file is checked first (JSON, types, references to names
+// state. Comments have no name: one counts as already there when the store
+// has a comment in the same place (asset threads or thread, label) with the
+// same author, body and current provenance (actor and time); it is kept, not
+// added again, so restoring the same export twice changes nothing. The whole file is checked first (JSON, types, references to names
 // defined earlier in the file or in the store); a bad line refuses the
 // restore with its line number and writes nothing. Members, datasets and
 // projects are written in one transaction, assets in batches of 1000 lines.

@@ -3,6 +3,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -15,8 +16,11 @@
 namespace annodb::queue {
 namespace {
 
-void PutU32(std::string* s, uint32_t v) {
-  for (int i = 3; i >= 0; --i) s->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+void PutU32(char* p, uint32_t v) {
+  for (int i = 3; i >= 0; --i) {
+    p[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
 }
 uint32_t GetU32(const char* p) {
   const auto* b = reinterpret_cast<const unsigned char*>(p);
@@ -29,26 +33,67 @@ uint64_t SortableDouble(double d) {
   return (bits & (uint64_t{1} << 63)) ? ~bits : bits | (uint64_t{1} << 63);
 }
 
+void PutU64(char* p, uint64_t v) {
+  for (int i = 7; i >= 0; --i) {
+    p[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+}
+
+// A fixed-size key built on the stack, for the keys every lease and submit
+// reads or writes (the std::string versions below allocate: most keys are
+// longer than the small-string buffer).
+template <size_t N>
+class StackKey {
+ public:
+  StackKey& U64(uint64_t v) {
+    PutU64(buf_ + n_, v);
+    n_ += 8;
+    return *this;
+  }
+  StackKey& U8(uint8_t v) {
+    buf_[n_++] = static_cast<char>(v);
+    return *this;
+  }
+  std::string_view view() const { return std::string_view(buf_, n_); }
+
+ private:
+  static_assert(N <= kMaxKeyBytes);
+  char buf_[N];
+  size_t n_ = 0;
+};
+
+// (project, lane) + OrderKey: a kQueueReady / kQueueAhead key.
+StackKey<33> LaneKey(uint64_t project_id, Lane lane, double priority, uint64_t batch, uint64_t asset_id) {
+  StackKey<33> k;
+  k.U64(project_id).U8(static_cast<uint8_t>(lane)).U64(~SortableDouble(priority)).U64(batch).U64(asset_id);
+  return k;
+}
+constexpr size_t kLanePrefixBytes = 9;
+
 flatbuffers::FlatBufferBuilder& LeaseBuilder() {
   thread_local flatbuffers::FlatBufferBuilder b(256);
   return b;
 }
 
+std::string_view EncodeTaskIn(const Task& t, char (&b)[kTaskBytes]) {
+  b[0] = 1;  // layout version
+  b[1] = static_cast<char>(t.stage);
+  b[2] = static_cast<char>(t.gold ? 1 : 0);
+  b[3] = 0;
+  PutU32(b + 4, t.submitted);
+  PutU32(b + 8, t.holders);
+  PutU32(b + 12, t.reviewing);
+  PutU64(b + 16, std::bit_cast<uint64_t>(t.priority));
+  PutU64(b + 24, t.batch);
+  return std::string_view(b, kTaskBytes);
+}
+
 }  // namespace
 
 std::string EncodeTask(const Task& t) {
-  std::string s;
-  s.reserve(kTaskBytes);
-  s.push_back(1);  // layout version
-  s.push_back(static_cast<char>(t.stage));
-  s.push_back(static_cast<char>(t.gold ? 1 : 0));
-  s.push_back(0);
-  PutU32(&s, t.submitted);
-  PutU32(&s, t.holders);
-  PutU32(&s, t.reviewing);
-  s += EncodeU64(std::bit_cast<uint64_t>(t.priority));
-  s += EncodeU64(t.batch);
-  return s;
+  char b[kTaskBytes];
+  return std::string(EncodeTaskIn(t, b));
 }
 
 bool DecodeTask(std::string_view b, Task* out) {
@@ -82,15 +127,6 @@ std::string ExpiryKey(int64_t expires_us, uint64_t lease_id) {
 }
 std::string MemberLeaseKey(uint64_t m, uint64_t l) { return KeyBuilder().U64(m).U64(l).str(); }
 std::string BatchKey(uint64_t p, uint64_t b, uint64_t a) { return KeyBuilder().U64(p).U64(b).U64(a).str(); }
-namespace {
-void PutU64(char* p, uint64_t v) {
-  for (int i = 7; i >= 0; --i) {
-    p[i] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-}
-}  // namespace
-
 std::string_view CountsKey(uint64_t p, uint64_t m, char (&buf)[16]) {
   PutU64(buf, p);
   PutU64(buf + 8, m);
@@ -137,7 +173,8 @@ Lane LaneOf(const Task& t, uint32_t overlap) {
 
 Status LoadTask(const ReadTxn& txn, uint64_t project_id, uint64_t asset_id, Task* out) {
   std::string_view v;
-  Status s = txn.IndexGet(Index::kQueueTask, TaskKey(project_id, asset_id), &v);
+  StackKey<16> key;
+  Status s = txn.IndexGet(Index::kQueueTask, key.U64(project_id).U64(asset_id).view(), &v);
   if (s.IsNotFound())
     return Status::NotFound("asset " + std::to_string(asset_id) + " is not queued in project " +
                             std::to_string(project_id));
@@ -164,22 +201,24 @@ Status SaveTask(WriteTxn& txn, Counts& counts, uint64_t project_id, uint32_t ove
                 const Task* before, const Task& after) {
   Lane lane_before = before ? LaneOf(*before, overlap) : Lane::kNone;
   Lane lane_after = LaneOf(after, overlap);
-  std::string key_before = before ? OrderKey(before->priority, before->batch, asset_id) : std::string();
-  std::string key_after = OrderKey(after.priority, after.batch, asset_id);
-  bool moved = lane_before != lane_after || key_before != key_after;
+  // The order key is a function of the priority's bits and the batch.
+  bool same_order = before && std::bit_cast<uint64_t>(before->priority) == std::bit_cast<uint64_t>(after.priority) &&
+                    before->batch == after.batch;
+  bool moved = lane_before != lane_after || !same_order;
   if (lane_before != Lane::kNone && moved) {
-    std::string k = LanePrefix(project_id, lane_before) + key_before;
-    ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kQueueReady, k));
-    ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kQueueAhead, k));
+    StackKey<33> k = LaneKey(project_id, lane_before, before->priority, before->batch, asset_id);
+    ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kQueueReady, k.view()));
+    ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kQueueAhead, k.view()));
     if (lane_before == Lane::kLabel) ANNODB_RETURN_IF_ERROR(counts.Add(project_id, Counter::kReady, 0, -1));
   }
   if (lane_after != Lane::kNone && moved) {
-    std::string k = LanePrefix(project_id, lane_after) + key_after;
-    ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kQueueReady, k, ""));
+    StackKey<33> k = LaneKey(project_id, lane_after, after.priority, after.batch, asset_id);
+    ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kQueueReady, k.view(), ""));
     // Behind some member's cursor: that member's scan starts past it, so
     // the ahead index must list it (docs/queue.md, "Cursors").
     Cursor furthest = GetCursor(txn, project_id, 0, lane_after);
-    if (key_after < furthest.order_key) ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kQueueAhead, k, ""));
+    if (k.view().substr(kLanePrefixBytes) < furthest.order_key)
+      ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kQueueAhead, k.view(), ""));
     if (lane_after == Lane::kLabel) ANNODB_RETURN_IF_ERROR(counts.Add(project_id, Counter::kReady, 0, 1));
   }
   if (!before) {
@@ -189,20 +228,28 @@ Status SaveTask(WriteTxn& txn, Counts& counts, uint64_t project_id, uint32_t ove
     ANNODB_RETURN_IF_ERROR(counts.Add(project_id, StageCounter(*before), 0, -1));
     ANNODB_RETURN_IF_ERROR(counts.Add(project_id, StageCounter(after), 0, 1));
   }
-  return txn.IndexPut(Index::kQueueTask, TaskKey(project_id, asset_id), EncodeTask(after));
+  StackKey<16> key;
+  char value[kTaskBytes];
+  return txn.IndexPut(Index::kQueueTask, key.U64(project_id).U64(asset_id).view(), EncodeTaskIn(after, value));
 }
 
 Touch GetTouch(const ReadTxn& txn, uint64_t project_id, uint64_t asset_id, uint64_t member_id) {
+  StackKey<24> key;
   std::string_view v;
-  if (!txn.IndexGet(Index::kQueueTouch, TouchKey(project_id, asset_id, member_id), &v).ok() || v.size() != 1)
-    return Touch::kNone;
+  bool found = false;
+  // IndexFind: a lease looks up touches that are mostly absent, and a miss
+  // through IndexGet would build a NotFound message each time.
+  Status s = txn.IndexFind(Index::kQueueTouch, key.U64(project_id).U64(asset_id).U64(member_id).view(), &v, &found);
+  if (!s.ok() || !found || v.size() != 1) return Touch::kNone;
   return static_cast<Touch>(v[0]);
 }
 
 Status SetTouch(WriteTxn& txn, uint64_t project_id, uint64_t asset_id, uint64_t member_id, Touch t) {
-  std::string key = TouchKey(project_id, asset_id, member_id);
-  if (t == Touch::kNone) return txn.IndexDelete(Index::kQueueTouch, key);
-  return txn.IndexPut(Index::kQueueTouch, key, std::string(1, static_cast<char>(t)));
+  StackKey<24> key;
+  key.U64(project_id).U64(asset_id).U64(member_id);
+  if (t == Touch::kNone) return txn.IndexDelete(Index::kQueueTouch, key.view());
+  const char value = static_cast<char>(t);
+  return txn.IndexPut(Index::kQueueTouch, key.view(), std::string_view(&value, 1));
 }
 
 Status ClearTouch(WriteTxn& txn, uint64_t project_id, uint32_t overlap, uint64_t asset_id, uint64_t member_id,
@@ -324,18 +371,24 @@ Status ReadAllCounts(const ReadTxn& txn, uint64_t project_id,
 
 Cursor GetCursor(const ReadTxn& txn, uint64_t project_id, uint64_t member_id, Lane lane) {
   Cursor c;
+  StackKey<17> key;
   std::string_view v;
-  if (!txn.IndexGet(Index::kQueueCursor, CursorKey(project_id, member_id, lane), &v).ok() || v.size() != 32) return c;
+  bool found = false;
+  Status s = txn.IndexFind(Index::kQueueCursor, key.U64(project_id).U64(member_id).U8(static_cast<uint8_t>(lane)).view(),
+                           &v, &found);
+  if (!s.ok() || !found || v.size() != 32) return c;
   c.order_key.assign(v.data(), 24);
   c.slots = DecodeU64(v.data() + 24);
   return c;
 }
 
 Status SetCursor(WriteTxn& txn, uint64_t project_id, uint64_t member_id, Lane lane, const Cursor& c) {
-  std::string v = c.order_key;
-  v.resize(24, '\0');
-  v += EncodeU64(c.slots);
-  return txn.IndexPut(Index::kQueueCursor, CursorKey(project_id, member_id, lane), v);
+  char v[32] = {};
+  std::memcpy(v, c.order_key.data(), std::min<size_t>(c.order_key.size(), 24));
+  PutU64(v + 24, c.slots);
+  StackKey<17> key;
+  return txn.IndexPut(Index::kQueueCursor, key.U64(project_id).U64(member_id).U8(static_cast<uint8_t>(lane)).view(),
+                      std::string_view(v, sizeof v));
 }
 
 Status LoadLease(const ReadTxn& txn, uint64_t lease_id, LeaseRecord* out) {

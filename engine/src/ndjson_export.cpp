@@ -6,6 +6,7 @@
 // those nlohmann's dump() gave for the same values (json_writer.h), so the
 // format in docs/formats.md is unchanged.
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <unordered_map>
 
@@ -17,6 +18,7 @@
 #include "annodb/members.h"
 #include "annodb/ndjson.h"
 #include "annodb/projects.h"
+#include "index_cursor.h"
 #include "json_writer.h"
 #include "text_checks.h"
 
@@ -141,6 +143,26 @@ void WriteAnnotation(JsonWriter& w, const fb::Annotation* a) {
   }
   if (a->score()) w.FieldDouble("score", FloatForJson(*a->score()));
   w.EndObject();
+}
+
+// Big-endian, as KeyBuilder writes it, into a buffer on the stack.
+void PutU64(uint64_t v, char* out) {
+  for (int i = 7; i >= 0; --i) *out++ = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+// The ids that follow `prefix` in the keys of the index `c` walks. The
+// prefixes must come in ascending order: the cursor only moves forward,
+// and when its entry is already past the prefix the answer (none) costs no
+// LMDB call.
+Status IdsUnder(IndexCursor& c, std::string_view prefix, std::vector<uint64_t>* ids) {
+  ids->clear();
+  if (!c.positioned() || (c.valid() && c.key().substr(0, prefix.size()) < prefix))
+    ANNODB_RETURN_IF_ERROR(c.Seek(prefix));
+  while (c.valid() && c.key().size() == prefix.size() + 8 && c.key().substr(0, prefix.size()) == prefix) {
+    ids->push_back(DecodeU64(c.key().data() + prefix.size()));
+    ANNODB_RETURN_IF_ERROR(c.Next());
+  }
+  return Status::OK();
 }
 
 class Exporter {
@@ -352,6 +374,13 @@ class Exporter {
   // table front to back; external-id order jumped around it at random and
   // was about 1.5x slower (docs/PERFORMANCE.md).
   Status Assets() {
+    // One cursor per project over its labels by asset, one over comments by
+    // asset (the index ListThreads reads), walked along with the assets.
+    for (size_t i = 0; i < projects_.size(); ++i) {
+      label_cursors_.push_back(std::make_unique<IndexCursor>());
+      ANNODB_RETURN_IF_ERROR(label_cursors_.back()->Open(t_, Index::kLabelByAsset));
+    }
+    ANNODB_RETURN_IF_ERROR(comment_cursor_.Open(t_, Index::kCommentByAsset));
     Status inner;
     ANNODB_RETURN_IF_ERROR(t_.ScanIncludingDeleted(RecordKind::Asset, 1, [&](const RecordView& current) {
       const RecordView* v = &current;
@@ -394,13 +423,12 @@ class Exporter {
     WriteProvenance(w, av.provenance());
     w.Key("labels").BeginArray();
     label_ids_.clear();
-    for (const ProjectInfo& p : projects_) {
-      label_scan_.clear();
-      ANNODB_RETURN_IF_ERROR(t_.IndexScan(Index::kLabelByAsset, "", KeyBuilder().U64(p.id).U64(asset_id).str(),
-                                          [&](std::string_view k, std::string_view) {
-                                            label_scan_.push_back(DecodeU64(k.data() + 16));
-                                            return true;
-                                          }));
+    char key[16];
+    for (size_t pi = 0; pi < projects_.size(); ++pi) {
+      const ProjectInfo& p = projects_[pi];
+      PutU64(p.id, key);
+      PutU64(asset_id, key + 8);
+      ANNODB_RETURN_IF_ERROR(IdsUnder(*label_cursors_[pi], std::string_view(key, 16), &label_scan_));
       for (uint64_t id : label_scan_) {
         RecordView lv;
         Status ls = Read(RecordKind::Label, id, &lv);
@@ -413,9 +441,9 @@ class Exporter {
     }
     w.EndArray();
     w.Key("comments").BeginArray();
-    std::vector<uint64_t> roots;
-    ANNODB_RETURN_IF_ERROR(ListThreads(t_, {asset_id, 0, 0, false}, &roots));
-    for (uint64_t root : roots) {
+    PutU64(asset_id, key);
+    ANNODB_RETURN_IF_ERROR(IdsUnder(comment_cursor_, std::string_view(key, 8), &roots_));
+    for (uint64_t root : roots_) {
       RecordView cv;
       Status cs = Read(RecordKind::Comment, root, &cv);
       if (cs.IsNotFound()) continue;
@@ -459,6 +487,9 @@ class Exporter {
   std::unordered_map<uint64_t, std::string> dataset_names_, member_names_, project_names_;
   std::vector<uint64_t> label_ids_;   // the current line's labels, in "labels" order
   std::vector<uint64_t> label_scan_;  // reused per project
+  std::vector<uint64_t> roots_;       // the current asset's comment threads
+  std::vector<std::unique_ptr<IndexCursor>> label_cursors_;  // per project, as projects_
+  IndexCursor comment_cursor_;
 };
 
 }  // namespace

@@ -33,7 +33,7 @@ enum class Index : uint8_t {
   kLeaseByExpiry = 19,     // expiry (i64) + lease id          -> empty (active leases only)
   kLeaseByMember = 20,     // member id + lease id             -> project id (active leases only)
   kQueueBatch = 21,        // project id + batch id + asset id -> empty
-  kQueueCounts = 22,       // project id + counter (u8)        -> u64 BE
+  kQueueCounts = 22,       // project id + member id (0 = project) -> counters record (queue_state.h)
   // Consensus views (consensus.h; layouts in docs/ARCHITECTURE.md). Derived
   // data kept current in the label's own write transaction, not versioned.
   kConsensusAsset = 23,    // project id + asset id            -> Consensus FlatBuffer (consensus.fbs)

@@ -103,31 +103,49 @@ Status ListAssetsBelow(const ReadTxn& txn, uint64_t project_id, double below, si
   ANNODB_RETURN_IF_ERROR(CheckProject(txn, project_id));
   if (!std::isfinite(below)) return Status::InvalidArgument("the score threshold must be a finite number");
   if (limit == 0) limit = 1000;
-  // Keys hold floor(mean units); a score is below X iff its units < ceil(X * 1e9).
+  // Scores are compared as floor(mean units); a score is below X iff its
+  // units < ceil(X * 1e9).
   double bound = std::ceil(below * ci::kUnits);
   std::vector<AssetConsensus> r;
   if (bound > 0) {
     uint64_t limit_units = bound > 2e9 ? uint64_t{2000000000} : static_cast<uint64_t>(bound);
+    // A scan of the project's asset views (no by-score index is kept, see
+    // consensus_views.cpp), keeping the `limit` lowest (score, asset) in a
+    // max-heap: memory bounded by `limit`, not by the project.
+    using Entry = std::pair<uint64_t, uint64_t>;  // (units, asset)
+    std::vector<Entry> heap;
     std::string prefix = KeyBuilder().U64(project_id).str();
+    ci::AssetView view;
     Status inner;
-    ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kConsensusByScore, prefix, prefix, [&](std::string_view k, std::string_view) {
-      if (k.size() != 24) {
-        inner = Status::Corruption("consensus score index key has the wrong size");
+    ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kConsensusAsset, prefix, prefix, [&](std::string_view k, std::string_view v) {
+      if (k.size() != 16) {
+        inner = Status::Corruption("consensus asset view key has the wrong size");
         return false;
       }
-      if (DecodeU64(k.data() + 8) >= limit_units) return false;
-      uint64_t asset = DecodeU64(k.data() + 16);
-      std::string_view v;
-      inner = txn.IndexGet(Index::kConsensusAsset, ci::AssetKey(project_id, asset), &v);
-      if (inner.IsNotFound()) inner = Status::Corruption("consensus score index names asset " + std::to_string(asset) + " without a view");
+      inner = ci::DecodeView(v, &view, nullptr);
       if (!inner.ok()) return false;
-      AssetConsensus c;
-      inner = ToAssetConsensus(v, &c);
-      if (!inner.ok()) return false;
-      r.push_back(std::move(c));
-      return r.size() < limit;
+      uint64_t units = 0;
+      if (!ci::ViewScoreUnits(view, &units) || units >= limit_units) return true;
+      Entry e{units, DecodeU64(k.data() + 8)};
+      if (heap.size() < limit) {
+        heap.push_back(e);
+        std::push_heap(heap.begin(), heap.end());
+      } else if (e < heap.front()) {
+        std::pop_heap(heap.begin(), heap.end());
+        heap.back() = e;
+        std::push_heap(heap.begin(), heap.end());
+      }
+      return true;
     }));
     ANNODB_RETURN_IF_ERROR(inner);
+    std::sort_heap(heap.begin(), heap.end());  // lowest score first, then asset id
+    for (const auto& [units, asset] : heap) {
+      std::string_view v;
+      ANNODB_RETURN_IF_ERROR(txn.IndexGet(Index::kConsensusAsset, ci::AssetKey(project_id, asset), &v));
+      AssetConsensus c;
+      ANNODB_RETURN_IF_ERROR(ToAssetConsensus(v, &c));
+      r.push_back(std::move(c));
+    }
   }
   *out = std::move(r);
   return Status::OK();
@@ -166,13 +184,17 @@ Status ListMemberAgreement(const ReadTxn& txn, uint64_t project_id, std::vector<
   return Status::OK();
 }
 
+// The by-score index is no longer kept: a rebuild removes the entries that a
+// store written by an earlier build still has, and verify expects none.
+const std::vector<std::pair<std::string, std::string>> kNoScoreEntries;
+
 Status RebuildConsensusViews(WriteTxn& txn, uint64_t project_id) {
   ANNODB_RETURN_IF_ERROR(CheckProject(txn, project_id));
   ci::RecomputedViews views;
   ANNODB_RETURN_IF_ERROR(ci::RecomputeViews(txn, project_id, &views));
   const std::pair<Index, const std::vector<std::pair<std::string, std::string>>*> tables[] = {
       {Index::kConsensusAsset, &views.assets},
-      {Index::kConsensusByScore, &views.scores},
+      {Index::kConsensusByScore, &kNoScoreEntries},
       {Index::kConsensusMember, &views.members},
       {Index::kConsensusValues, &views.values}};
   for (const auto& [index, entries] : tables) {
@@ -190,7 +212,7 @@ Status CheckConsensusViews(const ReadTxn& txn, uint64_t project_id) {
   ANNODB_RETURN_IF_ERROR(ci::RecomputeViews(txn, project_id, &views));
   const std::pair<Index, const std::vector<std::pair<std::string, std::string>>*> tables[] = {
       {Index::kConsensusAsset, &views.assets},
-      {Index::kConsensusByScore, &views.scores},
+      {Index::kConsensusByScore, &kNoScoreEntries},
       {Index::kConsensusMember, &views.members},
       {Index::kConsensusValues, &views.values}};
   for (const auto& [index, expected] : tables) {

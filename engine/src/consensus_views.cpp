@@ -58,9 +58,6 @@ struct StackKey {
   std::string_view view() const { return {buf, n}; }
 };
 StackKey<16> AssetKeyS(uint64_t project, uint64_t asset) { return StackKey<16>().U64(project).U64(asset); }
-StackKey<24> ScoreKeyS(uint64_t project, uint64_t units, uint64_t asset) {
-  return StackKey<24>().U64(project).U64(units).U64(asset);
-}
 StackKey<16> MemberKeyS(uint64_t project, uint64_t member) { return StackKey<16>().U64(project).U64(member); }
 StackKey<20> ValuesKeyS(uint64_t project, uint32_t feature, uint64_t asset) {
   return StackKey<20>().U64(project).U32(feature).U64(asset);
@@ -402,9 +399,6 @@ bool Counts(LabelSource source, LabelStatus status) {
 }
 
 std::string AssetKey(uint64_t project, uint64_t asset) { return KeyBuilder().U64(project).U64(asset).str(); }
-std::string ScoreKey(uint64_t project, uint64_t units, uint64_t asset) {
-  return KeyBuilder().U64(project).U64(units).U64(asset).str();
-}
 std::string MemberKey(uint64_t project, uint64_t member) { return KeyBuilder().U64(project).U64(member).str(); }
 std::string ValuesKey(uint64_t project, uint32_t feature, uint64_t asset) {
   return KeyBuilder().U64(project).U32(feature).U64(asset).str();
@@ -592,9 +586,6 @@ Status OnLabelChange(WriteTxn& txn, const ProjectInfo& project, AssetSize size, 
   bool predate = false;
   ANNODB_RETURN_IF_ERROR(ViewsPredateLabels(txn, project_id, asset, label_id, found, view, was, is, &predate));
   if (predate) return RebuildConsensusViews(txn, project_id);
-  uint64_t old_units = 0;
-  bool had_score = ViewScoreUnits(view, &old_units);
-
   ViewUpdate up(txn, project, size, &view);
   if (was) up.Remove(label_id);
   if (is) {
@@ -611,12 +602,10 @@ Status OnLabelChange(WriteTxn& txn, const ProjectInfo& project, AssetSize size, 
     for (auto [f, o] : ClassValues(project.features, *after))
       ANNODB_RETURN_IF_ERROR(ApplyValueDelta(txn, project_id, asset, f, o, +1));
 
-  uint64_t new_units = 0;
-  bool has_score = ViewScoreUnits(view, &new_units);
-  if (had_score && (!has_score || new_units != old_units))
-    ANNODB_RETURN_IF_ERROR(txn.IndexDelete(Index::kConsensusByScore, ScoreKeyS(project_id, old_units, asset).view()));
-  if (has_score && (!had_score || new_units != old_units))
-    ANNODB_RETURN_IF_ERROR(txn.IndexPut(Index::kConsensusByScore, ScoreKeyS(project_id, new_units, asset).view(), ""));
+  // No by-score index is kept: its keys sort by score, so every label moved
+  // its asset's entry to a random page, about 80 % of the bytes a label
+  // write with views put on disk at scale (docs/PERFORMANCE.md). `--below`
+  // scans the asset views instead (ListAssetsBelow).
   if (view.labels.empty()) return txn.IndexDelete(Index::kConsensusAsset, key.view());
   // Encoded into a builder kept per thread (its buffer is reused from one
   // label write to the next).
@@ -690,8 +679,6 @@ Status RecomputeViews(const ReadTxn& txn, uint64_t project_id, RecomputedViews* 
     for (auto& [m, d] : up.members().list())
       for (int i = 0; i < 5; ++i) members[m][i] += d[i];
     out->assets.emplace_back(AssetKey(project_id, asset), EncodeView(project_id, asset, project.features, view));
-    uint64_t units = 0;
-    if (ViewScoreUnits(view, &units)) out->scores.emplace_back(ScoreKey(project_id, units, asset), "");
     for (auto& [f, c] : vc) values.emplace(ValuesKey(project_id, f, asset), EncodeValues(c));
   }
   for (auto& [m, d] : members) {
@@ -700,7 +687,6 @@ Status RecomputeViews(const ReadTxn& txn, uint64_t project_id, RecomputedViews* 
     if (c != MemberCounters{}) out->members.emplace_back(MemberKey(project_id, m), EncodeMember(c));
   }
   out->values.assign(values.begin(), values.end());
-  std::sort(out->scores.begin(), out->scores.end());
   return Status::OK();
 }
 

@@ -48,7 +48,6 @@ using MemberCounters = std::array<uint64_t, 5>;
 using ValueCounts = std::vector<std::pair<uint32_t, uint32_t>>;
 
 std::string AssetKey(uint64_t project, uint64_t asset);
-std::string ScoreKey(uint64_t project, uint64_t score_units, uint64_t asset);
 std::string MemberKey(uint64_t project, uint64_t member);
 std::string ValuesKey(uint64_t project, uint32_t feature, uint64_t asset);
 std::string EncodeMember(const MemberCounters& c);
@@ -86,7 +85,6 @@ Status OnLabelDelete(WriteTxn& txn, uint64_t label_id, const LabelInput& before)
 // tests): asset views, member counters and value counts, in key order.
 struct RecomputedViews {
   std::vector<std::pair<std::string, std::string>> assets;   // AssetKey -> EncodeView
-  std::vector<std::pair<std::string, std::string>> scores;   // ScoreKey -> ""
   std::vector<std::pair<std::string, std::string>> members;  // MemberKey -> EncodeMember
   std::vector<std::pair<std::string, std::string>> values;   // ValuesKey -> EncodeValues
 };

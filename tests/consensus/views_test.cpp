@@ -163,6 +163,14 @@ TEST_CASE("below lists assets under a score, lowest first", "[consensus][views]"
   CHECK(below.size() == 3);
   Ok(f.store->Read([&](ReadTxn& t) { return ListAssetsBelow(t, f.project, 0, 0, &below); }));
   CHECK(below.empty());
+  // The limit keeps the lowest scores, in order.
+  Ok(f.store->Read([&](ReadTxn& t) { return ListAssetsBelow(t, f.project, 2, 2, &below); }));
+  REQUIRE(below.size() == 2);
+  CHECK(below[0].asset_id == f.assets[1]);
+  CHECK(below[1].asset_id == f.assets[2]);
+  Ok(f.store->Read([&](ReadTxn& t) { return ListAssetsBelow(t, f.project, 2, 1, &below); }));
+  REQUIRE(below.size() == 1);
+  CHECK(below[0].asset_id == f.assets[1]);
   std::vector<AssetConsensus> all;
   Ok(f.store->Read([&](ReadTxn& t) { return ListAssetConsensus(t, f.project, 0, 2, &all); }));
   REQUIRE(all.size() == 2);
@@ -423,4 +431,31 @@ TEST_CASE("random labels of every kind keep views equal to a recomputation", "[c
       REQUIRE(c.ok());
     }
   }
+}
+
+TEST_CASE("no by-score index is written; an earlier build's entries fail verify until a rebuild", "[consensus][views]") {
+  ConsensusFixture f(kOnto, 2, 2);
+  f.Put(f.Label(0, f.M(0), {f.Class("weather", "sunny")}));
+  f.Put(f.Label(0, f.M(1), {f.Class("weather", "rain")}));
+  std::string prefix = KeyBuilder().U64(f.project).str();
+  auto score_entries = [&] {
+    size_t n = 0;
+    Ok(f.store->Read([&](ReadTxn& t) {
+      return t.IndexScan(Index::kConsensusByScore, prefix, prefix, [&](std::string_view, std::string_view) {
+        ++n;
+        return true;
+      });
+    }));
+    return n;
+  };
+  CHECK(score_entries() == 0);
+  CHECK(f.Check().ok());
+  // What an earlier build wrote for asset 0 (score 0).
+  Ok(f.store->Write(Actor::System(), [&](WriteTxn& t) {
+    return t.IndexPut(Index::kConsensusByScore, KeyBuilder().U64(f.project).U64(0).U64(f.assets[0]).str(), "");
+  }));
+  CHECK(f.Check().IsCorruption());
+  Ok(f.store->Write(Actor::System(), [&](WriteTxn& t) { return RebuildConsensusViews(t, f.project); }));
+  CHECK(score_entries() == 0);
+  CHECK(f.Check().ok());
 }

@@ -66,7 +66,10 @@ Status GetAssetConsensus(const ReadTxn& txn, uint64_t project_id, uint64_t asset
 Status ListAssetConsensus(const ReadTxn& txn, uint64_t project_id, uint64_t after, size_t limit,
                           std::vector<AssetConsensus>* out);
 // Assets whose score is below `below` (strictly; compared at 1e-9
-// resolution), lowest score first, at most `limit` (0 = 1000). An index scan.
+// resolution), lowest score first (ties by asset id), at most `limit`
+// (0 = 1000). A scan of the project's asset views: time grows with the
+// project's assets (no by-score index is kept current on label writes; it
+// cost most of their bytes written), memory with `limit`.
 Status ListAssetsBelow(const ReadTxn& txn, uint64_t project_id, double below, size_t limit,
                        std::vector<AssetConsensus>* out);
 

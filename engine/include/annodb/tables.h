@@ -37,7 +37,7 @@ enum class Index : uint8_t {
   // Consensus views (consensus.h; layouts in docs/ARCHITECTURE.md). Derived
   // data kept current in the label's own write transaction, not versioned.
   kConsensusAsset = 23,    // project id + asset id            -> Consensus FlatBuffer (consensus.fbs)
-  kConsensusByScore = 24,  // project id + score (u64 BE, 1e-9 units) + asset id -> empty
+  kConsensusByScore = 24,  // no longer written (was project + score + asset); a rebuild removes old entries
   kConsensusMember = 25,   // project id + member id           -> 5 x u64 BE (labels, pair sum, pairs, gold sum, gold pairs)
   kConsensusValues = 26,   // project id + feature (u32 BE) + asset id -> (option u32 BE, count u32 BE)...
   kCount = 27,

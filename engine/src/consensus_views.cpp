@@ -10,6 +10,7 @@
 #include "annodb/consensus.h"
 #include "annodb/keys.h"
 #include "annodb/schema/consensus_generated.h"
+#include "stack_key.h"
 #include "text_checks.h"
 
 namespace annodb::consensus_internal {
@@ -27,36 +28,16 @@ void SetU32(char* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * (3 - i))) & 0xFF);
 }
 
-// Keys of the views built on the stack: a label write makes several of
-// them, and a heap string each cost as much as the rest of the key's work.
-// Big-endian u64 and u32 (KeyBuilder's byte order) in one store or load
-// each, rather than a loop per byte.
+// A big-endian u64 in one load rather than DecodeU64's loop per byte (the
+// member counters are read on every label write). The views' keys are
+// StackKeys (stack_key.h).
 uint64_t ToBigEndian(uint64_t v) { return std::endian::native == std::endian::little ? __builtin_bswap64(v) : v; }
-uint32_t ToBigEndian(uint32_t v) { return std::endian::native == std::endian::little ? __builtin_bswap32(v) : v; }
 uint64_t LoadU64(const char* p) {
   uint64_t v;
   std::memcpy(&v, p, 8);  // unaligned: LMDB values are only 2-byte aligned
   return ToBigEndian(v);
 }
 
-template <size_t N>
-struct StackKey {
-  char buf[N];
-  size_t n = 0;
-  StackKey& U64(uint64_t v) {
-    v = ToBigEndian(v);
-    std::memcpy(buf + n, &v, 8);
-    n += 8;
-    return *this;
-  }
-  StackKey& U32(uint32_t v) {
-    v = ToBigEndian(v);
-    std::memcpy(buf + n, &v, 4);
-    n += 4;
-    return *this;
-  }
-  std::string_view view() const { return {buf, n}; }
-};
 StackKey<16> AssetKeyS(uint64_t project, uint64_t asset) { return StackKey<16>().U64(project).U64(asset); }
 StackKey<16> MemberKeyS(uint64_t project, uint64_t member) { return StackKey<16>().U64(project).U64(member); }
 StackKey<20> ValuesKeyS(uint64_t project, uint32_t feature, uint64_t asset) {

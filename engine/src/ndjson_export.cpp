@@ -20,6 +20,7 @@
 #include "annodb/projects.h"
 #include "index_cursor.h"
 #include "json_writer.h"
+#include "stack_key.h"
 #include "text_checks.h"
 
 namespace annodb {
@@ -143,11 +144,6 @@ void WriteAnnotation(JsonWriter& w, const fb::Annotation* a) {
   }
   if (a->score()) w.FieldDouble("score", FloatForJson(*a->score()));
   w.EndObject();
-}
-
-// Big-endian, as KeyBuilder writes it, into a buffer on the stack.
-void PutU64(uint64_t v, char* out) {
-  for (int i = 7; i >= 0; --i) *out++ = static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
 // The ids that follow `prefix` in the keys of the index `c` walks. The
@@ -339,8 +335,9 @@ class Exporter {
     w.EndObject();
   }
 
-  // The comment's position-independent fields; `label_pos` maps label ids to
-  // their position in the line's "labels" array.
+  // Opens the comment's object and writes its fields; the caller adds the
+  // replies and closes it. Its "label" is the position of its label in the
+  // line's "labels" (label_ids_).
   Status WriteComment(JsonWriter& w, const RecordView& v) {
     const fb::Comment* c = v.As<fb::Comment>();
     w.BeginObject();
@@ -423,12 +420,9 @@ class Exporter {
     WriteProvenance(w, av.provenance());
     w.Key("labels").BeginArray();
     label_ids_.clear();
-    char key[16];
     for (size_t pi = 0; pi < projects_.size(); ++pi) {
       const ProjectInfo& p = projects_[pi];
-      PutU64(p.id, key);
-      PutU64(asset_id, key + 8);
-      ANNODB_RETURN_IF_ERROR(IdsUnder(*label_cursors_[pi], std::string_view(key, 16), &label_scan_));
+      ANNODB_RETURN_IF_ERROR(IdsUnder(*label_cursors_[pi], StackKey<16>().U64(p.id).U64(asset_id).view(), &label_scan_));
       for (uint64_t id : label_scan_) {
         RecordView lv;
         Status ls = Read(RecordKind::Label, id, &lv);
@@ -441,8 +435,7 @@ class Exporter {
     }
     w.EndArray();
     w.Key("comments").BeginArray();
-    PutU64(asset_id, key);
-    ANNODB_RETURN_IF_ERROR(IdsUnder(comment_cursor_, std::string_view(key, 8), &roots_));
+    ANNODB_RETURN_IF_ERROR(IdsUnder(comment_cursor_, StackKey<8>().U64(asset_id).view(), &roots_));
     for (uint64_t root : roots_) {
       RecordView cv;
       Status cs = Read(RecordKind::Comment, root, &cv);

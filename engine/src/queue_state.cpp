@@ -12,6 +12,7 @@
 #include "annodb/keys.h"
 #include "annodb/schema/project_generated.h"
 #include "text_checks.h"
+#include "stack_key.h"
 
 namespace annodb::queue {
 namespace {
@@ -32,36 +33,6 @@ uint64_t SortableDouble(double d) {
   uint64_t bits = std::bit_cast<uint64_t>(d);
   return (bits & (uint64_t{1} << 63)) ? ~bits : bits | (uint64_t{1} << 63);
 }
-
-void PutU64(char* p, uint64_t v) {
-  for (int i = 7; i >= 0; --i) {
-    p[i] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-}
-
-// A fixed-size key built on the stack, for the keys every lease and submit
-// reads or writes (the std::string versions below allocate: most keys are
-// longer than the small-string buffer).
-template <size_t N>
-class StackKey {
- public:
-  StackKey& U64(uint64_t v) {
-    PutU64(buf_ + n_, v);
-    n_ += 8;
-    return *this;
-  }
-  StackKey& U8(uint8_t v) {
-    buf_[n_++] = static_cast<char>(v);
-    return *this;
-  }
-  std::string_view view() const { return std::string_view(buf_, n_); }
-
- private:
-  static_assert(N <= kMaxKeyBytes);
-  char buf_[N];
-  size_t n_ = 0;
-};
 
 // (project, lane) + OrderKey: a kQueueReady / kQueueAhead key.
 StackKey<33> LaneKey(uint64_t project_id, Lane lane, double priority, uint64_t batch, uint64_t asset_id) {
@@ -84,8 +55,8 @@ std::string_view EncodeTaskIn(const Task& t, char (&b)[kTaskBytes]) {
   PutU32(b + 4, t.submitted);
   PutU32(b + 8, t.holders);
   PutU32(b + 12, t.reviewing);
-  PutU64(b + 16, std::bit_cast<uint64_t>(t.priority));
-  PutU64(b + 24, t.batch);
+  StoreU64BE(b + 16, std::bit_cast<uint64_t>(t.priority));
+  StoreU64BE(b + 24, t.batch);
   return std::string_view(b, kTaskBytes);
 }
 
@@ -128,8 +99,8 @@ std::string ExpiryKey(int64_t expires_us, uint64_t lease_id) {
 std::string MemberLeaseKey(uint64_t m, uint64_t l) { return KeyBuilder().U64(m).U64(l).str(); }
 std::string BatchKey(uint64_t p, uint64_t b, uint64_t a) { return KeyBuilder().U64(p).U64(b).U64(a).str(); }
 std::string_view CountsKey(uint64_t p, uint64_t m, char (&buf)[16]) {
-  PutU64(buf, p);
-  PutU64(buf + 8, m);
+  StoreU64BE(buf, p);
+  StoreU64BE(buf + 8, m);
   return std::string_view(buf, sizeof buf);
 }
 std::string LegacyCountKey(uint64_t p, Counter c, uint64_t m) {
@@ -138,7 +109,7 @@ std::string LegacyCountKey(uint64_t p, Counter c, uint64_t m) {
 
 std::string_view EncodeCounts(const CounterValues& v, char (&buf)[kCountsBytes]) {
   buf[0] = 1;  // layout version
-  for (size_t i = 0; i < kCounterCount; ++i) PutU64(buf + 1 + 8 * i, v[i]);
+  for (size_t i = 0; i < kCounterCount; ++i) StoreU64BE(buf + 1 + 8 * i, v[i]);
   return std::string_view(buf, sizeof buf);
 }
 
@@ -385,7 +356,7 @@ Cursor GetCursor(const ReadTxn& txn, uint64_t project_id, uint64_t member_id, La
 Status SetCursor(WriteTxn& txn, uint64_t project_id, uint64_t member_id, Lane lane, const Cursor& c) {
   char v[32] = {};
   std::memcpy(v, c.order_key.data(), std::min<size_t>(c.order_key.size(), 24));
-  PutU64(v + 24, c.slots);
+  StoreU64BE(v + 24, c.slots);
   StackKey<17> key;
   return txn.IndexPut(Index::kQueueCursor, key.U64(project_id).U64(member_id).U8(static_cast<uint8_t>(lane)).view(),
                       std::string_view(v, sizeof v));

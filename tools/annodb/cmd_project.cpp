@@ -1,8 +1,6 @@
 // Project and member commands: project create|show|list|set, member
 // add|list|deactivate|activate.
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "annodb/asset_json.h"
 #include "annodb/assets.h"
@@ -17,18 +15,6 @@ namespace annodb::cli {
 using json = nlohmann::ordered_json;
 
 namespace {
-
-std::string ReadFileOrStdin(const std::string& path) {
-  std::stringstream buf;
-  if (path == "-") {
-    buf << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path);
-    if (!in) Fail("cannot read '" + path + "'");
-    buf << in.rdbuf();
-  }
-  return buf.str();
-}
 
 struct ProjectArgs {
   std::string name, ontology, instructions, as_of;
@@ -118,7 +104,7 @@ Status DatasetIds(const ReadTxn& txn, const std::vector<std::string>& names, std
 
 void CmdCreate(Context& ctx, ProjectArgs& a) {
   std::vector<FeatureDef> features;
-  Check(ParseOntologyJson(ReadFileOrStdin(a.ontology), &features), "ontology '" + a.ontology + "'");
+  Check(ParseOntologyJson(ReadInputFile(a.ontology), &features), "ontology '" + a.ontology + "'");
   ProjectSettings settings;
   ApplySettings(a, &settings);
   uint64_t id = 0;
@@ -172,7 +158,7 @@ void CmdList(Context& ctx) {
 void CmdSet(Context& ctx, ProjectArgs& a) {
   std::vector<FeatureDef> features;
   bool new_ontology = !a.ontology.empty();
-  if (new_ontology) Check(ParseOntologyJson(ReadFileOrStdin(a.ontology), &features), "ontology '" + a.ontology + "'");
+  if (new_ontology) Check(ParseOntologyJson(ReadInputFile(a.ontology), &features), "ontology '" + a.ontology + "'");
   PutOutcome outcome = PutOutcome::kUnchanged;
   uint64_t seq = 0;
   Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) {

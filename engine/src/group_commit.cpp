@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "annodb/store.h"
+#include "store_files.h"
 #include "store_impl.h"
 
 namespace annodb {
@@ -188,7 +189,7 @@ class GroupCommitter {
       *grow = true;
       return;
     }
-    Status cs = LmdbStatus(rc, "committing a group of writes");
+    Status cs = StoreIoStatus(rc, store_.impl().dir, "committing a group of writes to the store");
     for (size_t i = 0; i < n; ++i) {
       GroupRequest& r = *batch_[i];
       if (!result[i].ok()) {

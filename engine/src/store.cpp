@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "annodb/keys.h"
+#include "store_files.h"
 #include "store_impl.h"
 
 namespace annodb {
@@ -92,14 +93,18 @@ StoreImpl::~StoreImpl() {
 Status StoreImpl::Begin(unsigned flags, MDB_txn** txn, std::shared_lock<std::shared_mutex>* lock) {
   for (int attempt = 0; attempt < 8; ++attempt) {
     *lock = std::shared_lock<std::shared_mutex>(resize_mu);
+    if (!unusable.empty()) {
+      lock->unlock();
+      return Status::IOError(unusable);
+    }
     int rc = mdb_txn_begin(env, nullptr, flags, txn);
     if (rc == MDB_SUCCESS) return Status::OK();
     lock->unlock();
-    if (rc != MDB_MAP_RESIZED) return LmdbStatus(rc, "beginning a transaction");
+    if (rc != MDB_MAP_RESIZED) return StoreIoStatus(rc, dir, "beginning a transaction on the store");
     // Another process grew the map: adopt its size with no transaction open.
     std::unique_lock<std::shared_mutex> excl(resize_mu);
     rc = mdb_env_set_mapsize(env, 0);
-    if (rc != MDB_SUCCESS) return LmdbStatus(rc, "adopting the grown map size");
+    if (rc != MDB_SUCCESS) return MarkUnusable(StoreIoStatus(rc, dir, "adopting the map size grown by another process"));
   }
   return Status::Busy("the map kept being resized by other processes");
 }
@@ -112,8 +117,18 @@ Status StoreImpl::Grow() {
   uint64_t cur = info.me_mapsize;
   uint64_t step = cur < (uint64_t{4} << 30) ? cur : (uint64_t{4} << 30);
   rc = mdb_env_set_mapsize(env, cur + step);
-  if (rc != MDB_SUCCESS) return LmdbStatus(rc, "growing the map");
+  if (rc != MDB_SUCCESS)
+    return MarkUnusable(StoreIoStatus(rc, dir, "growing the store's map from " + std::to_string(cur) + " to " +
+                                                   std::to_string(cur + step) + " bytes"));
   return Status::OK();
+}
+
+Status StoreImpl::MarkUnusable(const Status& why) {
+  // LMDB unmaps the file before mapping it at the new size; when the new
+  // mapping fails the environment has no map, and any transaction on it
+  // would crash. Refuse every later one with the cause.
+  unusable = why.message() + "; the store was not changed, and must be reopened";
+  return Status::IOError(unusable);
 }
 
 void StoreImpl::StartFlusher() {
@@ -136,6 +151,23 @@ const std::string& Store::dir() const { return impl_->dir; }
 const StoreOptions& Store::options() const { return impl_->options; }
 int64_t Store::NowUs() const { return impl_->options.clock_us ? impl_->options.clock_us() : SystemNowUs(); }
 
+namespace {
+// Removes what a failed creation made: the files that were not there before
+// and the directory when this call created it. Errors are ignored: the
+// creation's own error is what the caller reports.
+void RemoveCreated(const std::string& dir, bool made_dir, bool had_data, bool had_lock) {
+  std::error_code ec;
+  if (!had_data) fs::remove(fs::path(dir) / "data.mdb", ec);
+  if (!had_lock) fs::remove(fs::path(dir) / "lock.mdb", ec);
+  if (made_dir) fs::remove(dir, ec);  // only when empty
+}
+
+// A Corruption status from LMDB while opening names the store and recovery.
+Status OpenStatus(const Status& s, const std::string& dir) {
+  return s.IsCorruption() ? UnreadableStore(dir, s.message()) : s;
+}
+}  // namespace
+
 Status Store::Open(const std::string& dir, const StoreOptions& options, std::unique_ptr<Store>* out) {
   if (!out) return Status::InvalidArgument("Store::Open: out is null");
   out->reset();
@@ -143,15 +175,30 @@ Status Store::Open(const std::string& dir, const StoreOptions& options, std::uni
   std::error_code ec;
   bool exists = fs::exists(dir, ec);
   if (exists && !fs::is_directory(dir, ec)) return Status::InvalidArgument("'" + dir + "' is not a directory");
-  bool has_data = fs::exists(fs::path(dir) / "data.mdb", ec);
-  if (!has_data && !options.create_if_missing)
+  // A data.mdb that cannot be read is reported as such and never
+  // initialised over: it may hold the only copy of the data.
+  StoreFiles files = StoreFiles::kNone;
+  if (exists) ANNODB_RETURN_IF_ERROR(InspectStoreFiles(dir, &files));
+  bool creating = files == StoreFiles::kNone;
+  if (creating && !options.create_if_missing)
     return Status::NotFound("no store at '" + dir + "' (create it with `annodb init`)");
+  bool had_data = exists && fs::exists(fs::path(dir) / "data.mdb", ec);
+  bool had_lock = exists && fs::exists(fs::path(dir) / "lock.mdb", ec);
   if (!exists) {
     // Another process may create it at the same moment: only an error counts.
     fs::create_directories(dir, ec);
     if (ec) return Status::IOError("cannot create '" + dir + "': " + ec.message());
   }
+  Status s = creating ? CheckSpaceToCreate(dir) : Status::OK();
+  if (s.ok()) s = OpenEnv(dir, options, out);
+  if (!s.ok()) {
+    out->reset();  // closes the environment before its files are removed
+    if (creating) RemoveCreated(dir, !exists, had_data, had_lock);
+  }
+  return s;
+}
 
+Status Store::OpenEnv(const std::string& dir, const StoreOptions& options, std::unique_ptr<Store>* out) {
   struct stat st;
   if (::stat(dir.c_str(), &st) != 0) return Status::IOError("cannot stat '" + dir + "': " + std::strerror(errno));
   std::unique_ptr<Store> store(new Store());
@@ -169,16 +216,18 @@ Status Store::Open(const std::string& dir, const StoreOptions& options, std::uni
 
   int rc = mdb_env_create(&s.env);
   if (rc != MDB_SUCCESS) return LmdbStatus(rc, "creating the LMDB environment");
+  unsigned max_readers = options.max_readers ? options.max_readers : 256;
   mdb_env_set_maxdbs(s.env, 64);
-  mdb_env_set_maxreaders(s.env, options.max_readers ? options.max_readers : 256);
+  mdb_env_set_maxreaders(s.env, max_readers);
   uint64_t map = options.initial_map_bytes < kMinMapBytes ? kMinMapBytes : options.initial_map_bytes;
   mdb_env_set_mapsize(s.env, map);
   unsigned flags = MDB_NOTLS;
   if (options.durability == Durability::kLastCommitMayDrop) flags |= MDB_NOMETASYNC;
   if (options.durability == Durability::kProcessCrashSafe) flags |= MDB_NOSYNC;
+  ANNODB_RETURN_IF_ERROR(PreallocateLockFile(dir, max_readers));
   rc = mdb_env_open(s.env, dir.c_str(), flags, 0644);
   if (rc != MDB_SUCCESS) {
-    Status err = LmdbStatus(rc, "opening '" + dir + "'");
+    Status err = OpenStatus(StoreIoStatus(rc, dir, "opening the store"), dir);
     mdb_env_close(s.env);
     s.env = nullptr;
     return err;
@@ -187,30 +236,42 @@ Status Store::Open(const std::string& dir, const StoreOptions& options, std::uni
   int dead = 0;
   mdb_reader_check(s.env, &dead);
   // A map grown by another process is larger than ours: adopt it.
-  mdb_env_set_mapsize(s.env, 0);
+  rc = mdb_env_set_mapsize(s.env, 0);
+  if (rc != MDB_SUCCESS) return StoreIoStatus(rc, dir, "mapping the store");
 
   MDB_txn* txn = nullptr;
   rc = mdb_txn_begin(s.env, nullptr, 0, &txn);
   // Another process may grow the map between our open and this transaction:
   // adopt its size (no transaction is open in this store yet) and retry.
   for (int attempt = 0; rc == MDB_MAP_RESIZED && attempt < 8; ++attempt) {
-    mdb_env_set_mapsize(s.env, 0);
+    rc = mdb_env_set_mapsize(s.env, 0);
+    if (rc != MDB_SUCCESS) return StoreIoStatus(rc, dir, "mapping the store");
     rc = mdb_txn_begin(s.env, nullptr, 0, &txn);
   }
-  if (rc != MDB_SUCCESS) return LmdbStatus(rc, "beginning the open transaction");
+  if (rc != MDB_SUCCESS) return OpenStatus(StoreIoStatus(rc, dir, "beginning the open transaction"), dir);
   auto fail = [&](Status st2) {
     mdb_txn_abort(txn);
-    return st2;
+    return OpenStatus(st2, dir);
   };
-  rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s.meta);
-  if (rc != MDB_SUCCESS) return fail(LmdbStatus(rc, "opening table meta"));
+  // A table name that leads to something that is not a table
+  // (MDB_INCOMPATIBLE) means damaged pages.
+  auto open_dbi = [&](const std::string& name, MDB_dbi* dbi) {
+    int r = mdb_dbi_open(txn, name.c_str(), MDB_CREATE, dbi);
+    if (r == MDB_INCOMPATIBLE) return Status::Corruption("table " + name + " is not a table");
+    return LmdbStatus(r, "opening table " + name);
+  };
+  Status st2 = open_dbi("meta", &s.meta);
+  if (!st2.ok()) return fail(st2);
   uint64_t format = 0;
-  Status st2 = ReadMetaU64(txn, s.meta, kMetaFormat, &format);
+  st2 = ReadMetaU64(txn, s.meta, kMetaFormat, &format);
   if (!st2.ok()) return fail(st2);
   if (format == 0) {
-    MDB_stat ms;
-    mdb_stat(txn, s.meta, &ms);
-    if (ms.ms_entries != 0) return fail(Status::Corruption("'" + dir + "' holds an LMDB environment without an annodb format marker"));
+    // Only an environment in which nothing was ever committed may become a
+    // store; anything else holds data this build does not know.
+    MDB_envinfo info;
+    mdb_env_info(s.env, &info);
+    if (info.me_last_txnid != 0)
+      return fail(Status::Corruption("its LMDB data holds no annodb format marker"));
     if (!options.create_if_missing)
       return fail(Status::NotFound("'" + dir + "' is not an annodb store (create it with `annodb init`)"));
     st2 = WriteMetaU64(txn, s.meta, kMetaFormat, kFormatVersion);
@@ -225,10 +286,6 @@ Status Store::Open(const std::string& dir, const StoreOptions& options, std::uni
     return fail(Status::Incompatible("store '" + dir + "' has format " + std::to_string(format) +
                                      " and this build has no migration from it"));
   }
-  auto open_dbi = [&](const std::string& name, MDB_dbi* dbi) {
-    int r = mdb_dbi_open(txn, name.c_str(), MDB_CREATE, dbi);
-    return LmdbStatus(r, "opening table " + name);
-  };
   st2 = open_dbi("snapshots", &s.snapshots);
   if (st2.ok()) st2 = open_dbi("changes", &s.changes);
   for (int k = 1; k < kRecordKindCount && st2.ok(); ++k) {
@@ -240,7 +297,7 @@ Status Store::Open(const std::string& dir, const StoreOptions& options, std::uni
     st2 = open_dbi(IndexName(static_cast<Index>(i)), &s.indexes[i]);
   if (!st2.ok()) return fail(st2);
   rc = mdb_txn_commit(txn);
-  if (rc != MDB_SUCCESS) return LmdbStatus(rc, "committing the open transaction");
+  if (rc != MDB_SUCCESS) return StoreIoStatus(rc, dir, "committing the open transaction");
   if (options.durability == Durability::kProcessCrashSafe) s.StartFlusher();
   *out = std::move(store);
   return Status::OK();
@@ -289,7 +346,7 @@ Status Store::Write(const Actor& actor, const std::function<Status(WriteTxn&)>& 
         if (committed_sequence) *committed_sequence = wt.n_.pending_seq;
         return Status::OK();
       }
-      if (rc != MDB_MAP_FULL) return LmdbStatus(rc, "committing");
+      if (rc != MDB_MAP_FULL) return StoreIoStatus(rc, impl_->dir, "committing to the store");
     } else {
       mdb_txn_abort(txn);
       wt.txn_ = nullptr;
@@ -334,21 +391,33 @@ Status Store::Stats(StoreStats* out) {
   return Status::OK();
 }
 
-Status Store::Sync() { return LmdbStatus(mdb_env_sync(impl_->env, 1), "syncing"); }
+Status Store::Sync() { return StoreIoStatus(mdb_env_sync(impl_->env, 1), impl_->dir, "syncing the store"); }
 
 Status Store::Backup(const std::string& dest_dir) {
   if (dest_dir.empty()) return Status::InvalidArgument("backup destination is empty");
   std::error_code ec;
+  bool made_dir = false;
   if (fs::exists(dest_dir, ec)) {
     if (!fs::is_directory(dest_dir, ec)) return Status::InvalidArgument("'" + dest_dir + "' is not a directory");
     if (!fs::is_empty(dest_dir, ec)) return Status::InvalidArgument("backup destination '" + dest_dir + "' is not empty");
   } else if (!fs::create_directories(dest_dir, ec)) {
     return Status::IOError("cannot create '" + dest_dir + "': " + ec.message());
+  } else {
+    made_dir = true;
   }
-  // mdb_env_copy2 runs its own read transaction; hold resize_mu shared so the
-  // map is not resized under it.
-  std::shared_lock<std::shared_mutex> lock(impl_->resize_mu);
-  return LmdbStatus(mdb_env_copy2(impl_->env, dest_dir.c_str(), MDB_CP_COMPACT), "backing up to '" + dest_dir + "'");
+  int rc;
+  {
+    // mdb_env_copy2 runs its own read transaction; hold resize_mu shared so
+    // the map is not resized under it.
+    std::shared_lock<std::shared_mutex> lock(impl_->resize_mu);
+    if (!impl_->unusable.empty()) return Status::IOError(impl_->unusable);
+    rc = mdb_env_copy2(impl_->env, dest_dir.c_str(), MDB_CP_COMPACT);
+  }
+  if (rc == MDB_SUCCESS) return Status::OK();
+  // A partial copy must not pass for a backup: remove what was written.
+  fs::remove(fs::path(dest_dir) / "data.mdb", ec);
+  if (made_dir) fs::remove(dest_dir, ec);
+  return StoreIoStatus(rc, dest_dir, "writing a backup of store '" + impl_->dir + "'");
 }
 
 }  // namespace annodb

@@ -64,6 +64,10 @@ class StoreImpl {
   Status Begin(unsigned flags, MDB_txn** txn, std::shared_lock<std::shared_mutex>* lock);
   // Doubles the map (with no transaction open in this process).
   Status Grow();
+  // After a failed remap: records why (in `unusable`, read under resize_mu)
+  // so that Begin refuses every later transaction; returns the IOError.
+  Status MarkUnusable(const Status& why);
+  std::string unusable;
   void StartFlusher();
 };
 

@@ -1,4 +1,6 @@
 // Export and restore: export --format ndjson --out PATH|-, restore FILE|-.
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -28,17 +30,27 @@ void CmdExport(Context& ctx, ExportArgs& a) {
   std::string tmp = a.out + ".partial";
   {
     std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-    if (!file) Fail("cannot write '" + tmp + "'");
+    if (!file) Fail("cannot write '" + tmp + "': " + std::strerror(errno));
+    // A stream keeps no error code: errno from the write that failed (a full
+    // disk) is the cause to report.
+    errno = 0;
     Status s = ExportNdjson(ctx.store(), a.o, file, &r);
+    int write_errno = errno;
     file.close();
-    if (s.ok() && !file) s = Status::IOError("writing '" + tmp + "' failed");
+    if (!file && write_errno == 0) write_errno = errno;
+    if (s.ok() && !file)
+      s = Status::IOError("writing '" + tmp + "' failed: " + (write_errno ? std::strerror(write_errno) : "unknown error"));
     if (!s.ok()) {
       std::remove(tmp.c_str());
       Fail(s);
     }
   }
   // Only a complete export appears under the asked-for name.
-  if (std::rename(tmp.c_str(), a.out.c_str()) != 0) Fail("cannot rename '" + tmp + "' to '" + a.out + "'");
+  if (std::rename(tmp.c_str(), a.out.c_str()) != 0) {
+    int e = errno;
+    std::remove(tmp.c_str());
+    Fail("cannot rename '" + tmp + "' to '" + a.out + "': " + std::strerror(e));
+  }
   if (ctx.json())
     PrintJson({{"out", a.out}, {"lines", r.lines}, {"assets", r.assets}, {"labels", r.labels}, {"comments", r.comments},
                {"sequence", r.sequence}});

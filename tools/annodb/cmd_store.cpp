@@ -1,8 +1,9 @@
-// Commands on the store as a whole: init, stats, verify, backup.
+// Commands on the store as a whole: init, stats, verify, backup, recover.
 #include <filesystem>
 #include <iostream>
 #include <memory>
 
+#include "annodb/recover.h"
 #include "annodb/verify.h"
 #include "cli.h"
 #include "output.h"
@@ -100,10 +101,35 @@ void CmdBackup(Context& ctx, const std::string& dest) {
             std::to_string(seq) + ")");
 }
 
+// `recover`: a copy of a store whose newest commit cannot be read, as of its
+// previous commit (engine: annodb/recover.h).
+void CmdRecover(Context& ctx, const std::string& out_dir) {
+  std::string path = ctx.StorePath();
+  RecoverReport r;
+  Check(RecoverPreviousCommit(path, out_dir, &r), "recover");
+  if (ctx.json()) {
+    PrintJson({{"store", path},
+               {"out", out_dir},
+               {"damaged_commit", r.damaged_commit},
+               {"damage", r.damage},
+               {"recovered_commit", r.recovered_commit},
+               {"sequence", r.sequence},
+               {"verified", r.verify.ok()},
+               {"records_checked", r.verify.records_checked}});
+    return;
+  }
+  PrintLine("recovered " + path + " as of LMDB commit " + std::to_string(r.recovered_commit) + " (sequence " +
+            std::to_string(r.sequence) + ") into " + out_dir);
+  PrintLine(r.damage.empty() ? "the newest commit (" + std::to_string(r.damaged_commit) + ") looked sound and is not in the copy"
+                             : "dropped the newest commit (" + std::to_string(r.damaged_commit) + "): " + r.damage);
+  PrintLine("verify: ok, " + std::to_string(r.verify.records_checked) + " records checked; " + path +
+            " was not changed");
+}
+
 }  // namespace
 
 void RegisterStoreCommands(CLI::App& app, Context& ctx) {
-  AddCommand(&app, ctx, "init", "Create the store (reports it when it already exists)")
+  AddCommand(&app, ctx, "init", "Create the store (reports it when it already exists; never writes over a data.mdb that cannot be read)")
       ->callback([&ctx] { ctx.action = [&ctx] { CmdInit(ctx); }; })
       ->group("Store");
 
@@ -123,6 +149,14 @@ void RegisterStoreCommands(CLI::App& app, Context& ctx) {
   backup->add_option("DEST", *dest, "Destination directory")->required();
   backup->callback([&ctx, dest] { ctx.action = [&ctx, dest] { CmdBackup(ctx, *dest); }; });
   backup->group("Store");
+
+  auto out = std::make_shared<std::string>();
+  CLI::App* recover = AddCommand(&app, ctx, "recover",
+                                 "Copy a store whose newest commit cannot be read, as of its previous commit, "
+                                 "into --out (the store itself is not changed)");
+  recover->add_option("--out", *out, "New or empty directory for the recovered copy")->required()->type_name("DIR");
+  recover->callback([&ctx, out] { ctx.action = [&ctx, out] { CmdRecover(ctx, *out); }; });
+  recover->group("Store");
 }
 
 }  // namespace annodb::cli

@@ -255,9 +255,17 @@ struct StoreStats {
 class Store {
  public:
   // Opens (or with options.create_if_missing creates) the store in `dir`.
+  // "No store" is a directory without data.mdb, or with a data.mdb in which
+  // nothing was ever committed (an interrupted creation); only such a
+  // directory is created into. A data.mdb that holds commits but cannot be
+  // read (a bad meta page, LMDB data without the annodb marker) is
+  // Corruption and is never written: its message names the directory and
+  // `annodb recover` (see annodb/recover.h). A creation that fails removes
+  // the files and directory it made.
   // Errors: NotFound (no store and create_if_missing false), Busy (already
   // open in this process), Incompatible (format newer than this build),
-  // IOError (permissions, disk), Corruption (not an annodb store).
+  // IOError (permissions; a full disk says "no space left on device" with the
+  // directory), Corruption (a store that cannot be read).
   // On success *out owns the store; destroying it closes the store (waiting
   // for running transactions is the caller's job: close after they end).
   static Status Open(const std::string& dir, const StoreOptions& options,
@@ -340,6 +348,9 @@ class Store {
 
  private:
   Store();
+  // Open's second half: the LMDB environment and the tables, once the
+  // directory's files have been judged.
+  static Status OpenEnv(const std::string& dir, const StoreOptions& options, std::unique_ptr<Store>* out);
   std::unique_ptr<StoreImpl> impl_;
 };
 

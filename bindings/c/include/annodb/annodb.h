@@ -175,8 +175,12 @@ typedef struct annodb_store annodb_store;
  * Errors: ANNODB_INVALID_ARGUMENT (NULL path/out, empty path, bad options),
  * ANNODB_NOT_FOUND (no store and create_if_missing is 0), ANNODB_BUSY (this
  * directory is already open in this process), ANNODB_INCOMPATIBLE (written
- * by a newer annodb), ANNODB_CORRUPTION (not an annodb store),
- * ANNODB_IO_ERROR (permissions, disk). Thread-safe. */
+ * by a newer annodb), ANNODB_CORRUPTION (a data.mdb that exists but cannot
+ * be read: a damaged meta page, or LMDB data that is not an annodb store;
+ * create_if_missing never writes over it, and the message names
+ * `annodb recover`), ANNODB_IO_ERROR (permissions, disk; a full disk says
+ * "no space left on device" and a failed creation removes what it made).
+ * Thread-safe. */
 ANNODB_EXPORT int annodb_open(const char* path, const annodb_options* opts, annodb_store** out, char** errmsg);
 
 /* Closes the store and frees the handle. NULL and handles that are not open

@@ -18,6 +18,7 @@ constexpr uint32_t kDataVersion = 1;
 constexpr uint16_t kPageBranch = 0x01, kPageLeaf = 0x02, kPageMeta = 0x08;
 constexpr uint16_t kIntegerKey = 0x08;  // the free-page table's flags
 constexpr uint64_t kInvalidPage = ~uint64_t{0};
+constexpr uint64_t kMaxMapBytes = uint64_t{1} << 47;
 constexpr size_t kPageHeader = 16;      // pgno u64, pad u16, flags u16, lower u16, upper u16
 constexpr size_t kDbSize = 48;          // MDB_db
 constexpr size_t kMetaBytes = kPageHeader + 136;
@@ -124,8 +125,11 @@ void CheckPage(int fd, const unsigned char* p, int index, uint64_t file_bytes, c
   } else if (mp->last_page < 1 || (mp->last_page + 1) > file_bytes / mp->page_size) {
     mp->problem = "last page " + std::to_string(mp->last_page) + " outside a file of " +
                   std::to_string(file_bytes / mp->page_size) + " pages";
-  } else if (mp->map_bytes < (mp->last_page + 1) * mp->page_size) {
-    mp->problem = "map size " + std::to_string(mp->map_bytes) + " smaller than the data";
+  } else if (mp->map_bytes < (mp->last_page + 1) * mp->page_size || mp->map_bytes > kMaxMapBytes) {
+    // Past 2^47 bytes (x86-64's and arm64's user address space) LMDB's
+    // mmap can only fail.
+    mp->problem = "map size " + std::to_string(mp->map_bytes) + " outside " +
+                  std::to_string((mp->last_page + 1) * mp->page_size) + ".." + std::to_string(kMaxMapBytes);
   } else if (Load<uint16_t>(free_db + kDbFlags) != kIntegerKey) {
     mp->problem = "free-page table flags " + std::to_string(Load<uint16_t>(free_db + kDbFlags));
   } else if (Load<uint16_t>(main_db + kDbFlags) != 0) {

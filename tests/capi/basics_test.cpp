@@ -1,8 +1,10 @@
 // C ABI: version, status names, options, open/close, handles, last_error,
-// actors, and misuse of all of them.
+// actors, and misuse of all of them; open of a damaged store.
 #include <atomic>
 #include <barrier>
 #include <cstdint>
+#include <fstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -457,4 +459,38 @@ TEST_CASE("the actor goes into provenance") {
   j = st.Get(id);
   CHECK(j["provenance"]["actor_kind"] == "system");
   CHECK(j["provenance"]["actor"] == "annodb");
+}
+
+TEST_CASE("open of a store whose newest meta page is damaged: ANNODB_CORRUPTION, even with create_if_missing") {
+  TempDir dir("capi-open-damaged");
+  annodb_options o;
+  REQUIRE(annodb_options_init(&o, sizeof o) == ANNODB_OK);
+  o.create_if_missing = 1;
+  annodb_store* s = nullptr;
+  REQUIRE(annodb_open(dir.path().c_str(), &o, &s, nullptr) == ANNODB_OK);
+  REQUIRE(annodb_dataset_create(s, "one", nullptr, nullptr, nullptr) == ANNODB_OK);
+  REQUIRE(annodb_dataset_create(s, "two", nullptr, nullptr, nullptr) == ANNODB_OK);
+  annodb_close(s);
+  // The newest meta page is the one with the higher transaction id (at byte
+  // 144 of each 4 KiB page); damage its magic number.
+  std::string path = dir.sub("data.mdb");
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  uint64_t txn[2];
+  for (int i = 0; i < 2; ++i) {
+    f.seekg(i * 4096 + 144);
+    f.read(reinterpret_cast<char*>(&txn[i]), 8);
+  }
+  f.seekp((txn[1] > txn[0] ? 4096 : 0) + 16);
+  f.write("\0\0\0\0", 4);
+  f.close();
+  for (int create : {0, 1}) {
+    o.create_if_missing = create;
+    char* err = nullptr;
+    s = nullptr;
+    CHECK(annodb_open(dir.path().c_str(), &o, &s, &err) == ANNODB_CORRUPTION);
+    CHECK(s == nullptr);
+    REQUIRE(err != nullptr);
+    CHECK(std::string(err).find("annodb recover") != std::string::npos);
+    annodb_free(err);
+  }
 }

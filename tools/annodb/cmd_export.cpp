@@ -36,10 +36,12 @@ void CmdExport(Context& ctx, ExportArgs& a) {
     errno = 0;
     Status s = ExportNdjson(ctx.store(), a.o, file, &r);
     int write_errno = errno;
+    bool write_failed = !file;
     file.close();
     if (!file && write_errno == 0) write_errno = errno;
-    if (s.ok() && !file)
-      s = Status::IOError("writing '" + tmp + "' failed: " + (write_errno ? std::strerror(write_errno) : "unknown error"));
+    if (write_failed || !file)
+      s = Status::IOError("writing the export to '" + tmp + "' failed: " +
+                          (write_errno ? std::strerror(write_errno) : "unknown error"));
     if (!s.ok()) {
       std::remove(tmp.c_str());
       Fail(s);

@@ -13,8 +13,8 @@
 // CI runs every N with ENOSPC, and EIO on every other N (seconds); set
 // ANNODB_FAULT_LONG=1 for every N with ENOSPC, EIO and EDQUOT, each as a
 // single failure and as a disk that stays full (docs/testing/fault-injection.md).
+#include <algorithm>
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -59,7 +59,7 @@ struct Outcome {
 
 // Tallies for the report printed at the end.
 struct Tally {
-  long runs = 0, injected = 0, failed_cleanly = 0, succeeded_despite_fault = 0;
+  long runs = 0, injected = 0, failed_cleanly = 0, succeeded_despite_fault = 0, calls_per_run = 0;
 };
 
 std::string Copy(const std::string& from_store, const std::string& to_dir) {
@@ -75,8 +75,10 @@ std::string Normalized(const std::string& ndjson) {
   std::function<void(json&)> strip = [&](json& j) {
     if (j.is_object()) {
       for (auto it = j.begin(); it != j.end();) {
-        if (std::regex_search(it.key(), clock_key)) it = j.erase(it);
-        else strip(*it++);
+        if (std::regex_search(it.key(), clock_key))
+          it = j.erase(it);
+        else
+          strip(*it++);
       }
     } else if (j.is_array()) {
       for (json& e : j) strip(e);
@@ -125,10 +127,11 @@ class FaultSuite {
 
   // Runs `op` on a fresh copy of the base store with the shim failing call
   // `at` (0: none) and returns what happened; `scratch` is the run's directory.
-  Outcome Run(const Op& op, const std::string& scratch, long at, const char* err, bool sticky) const {
+  Outcome Run(const Op& op, const std::string& scratch, long at, const char* err, bool sticky,
+              const std::string& durability) const {
     fs::remove_all(scratch);
     Copy(base_, scratch + "/s");
-    std::vector<std::string> args{"--store", scratch + "/s"};
+    std::vector<std::string> args{"--store", scratch + "/s", "--durability", durability};
     for (std::string a : op.args) {
       if (a.rfind("@", 0) == 0) a = scratch + a.substr(1);
       args.push_back(a);
@@ -151,7 +154,9 @@ class FaultSuite {
   }
 
   // The store's state and outputs after a run, as text to compare.
-  std::string StoreExport(const std::string& scratch) const { return CliStore(scratch + "/s").Ok({"export", "--out", "-"}); }
+  std::string StoreExport(const std::string& scratch) const {
+    return CliStore(scratch + "/s").Ok({"export", "--out", "-"});
+  }
 
   // Checks one run; `reference` is the same operation's normalized export
   // (or output) without faults.
@@ -200,10 +205,16 @@ class FaultSuite {
   }
 
   void Sweep(const Op& op, Tally* t) {
+    std::vector<std::string> durabilities{"full"};
+    if (LongRun()) durabilities = {"full", "last-commit-may-drop", "process-crash-safe"};
+    for (const std::string& durability : durabilities) SweepOne(op, durability, t);
+  }
+
+  void SweepOne(const Op& op, const std::string& durability, Tally* t) {
     std::string scratch = dir_.sub("run");
     // The reference run: no fault, counts the calls.
-    Outcome ref = Run(op, scratch, 0, "ENOSPC", false);
-    INFO(op.name << " without faults: " << ref.run.err);
+    Outcome ref = Run(op, scratch, 0, "ENOSPC", false, durability);
+    INFO(op.name << " (" << durability << ") without faults: " << ref.run.err);
     REQUIRE(ref.run.code == 0);
     REQUIRE(ref.calls > 0);
     std::string ref_store = Normalized(StoreExport(scratch));
@@ -219,11 +230,12 @@ class FaultSuite {
       for (long n = 1; n <= ref.calls + 1; ++n) {
         // CI: EIO on every other call only.
         if (!LongRun() && std::string(err) == "EIO" && n % 2 == 0) continue;
-        Outcome o = Run(op, scratch, n, err, sticky);
+        Outcome o = Run(op, scratch, n, err, sticky, durability);
+        INFO("durability " << durability << ", call " << n << (sticky ? " on" : " only"));
         Check(op, scratch, o, ref_store, ref_output, err, t);
       }
     }
-    WARN(op.name << ": " << ref.calls << " counted calls per run");
+    t->calls_per_run = std::max(t->calls_per_run, ref.calls);
   }
 
  private:
@@ -239,8 +251,9 @@ void SweepOp(const std::string& name) {
     if (op.name != name) continue;
     Tally t;
     suite.Sweep(op, &t);
-    WARN(name << ": " << t.runs << " runs, " << t.injected << " with a fault injected, " << t.failed_cleanly
-              << " failed cleanly, " << t.succeeded_despite_fault << " succeeded despite the fault (result checked)");
+    WARN(name << ": " << t.calls_per_run << " counted calls per run; " << t.runs << " runs, " << t.injected
+              << " with a fault injected, " << t.failed_cleanly << " failed cleanly, " << t.succeeded_despite_fault
+              << " succeeded despite the fault (result checked)");
     return;
   }
   FAIL("no operation " << name);
@@ -262,9 +275,9 @@ TEST_CASE("fault injection: init", "[fault]") {
   auto run = [&](long at, const char* err, bool sticky, long* calls, long* injected) {
     RunOptions ro;
     std::string asan = std::getenv("ASAN_OPTIONS") ? std::string(std::getenv("ASAN_OPTIONS")) + ":" : "";
-    ro.env = {{"LD_PRELOAD", ANNODB_FAULT_SHIM},         {"ANNODB_FAULT_AT", std::to_string(at)},
-              {"ANNODB_FAULT_ERRNO", err},               {"ANNODB_FAULT_STICKY", sticky ? "1" : "0"},
-              {"ANNODB_FAULT_REPORT", report},           {"ASAN_OPTIONS", asan + "verify_asan_link_order=0"}};
+    ro.env = {{"LD_PRELOAD", ANNODB_FAULT_SHIM}, {"ANNODB_FAULT_AT", std::to_string(at)},
+              {"ANNODB_FAULT_ERRNO", err},       {"ANNODB_FAULT_STICKY", sticky ? "1" : "0"},
+              {"ANNODB_FAULT_REPORT", report},   {"ASAN_OPTIONS", asan + "verify_asan_link_order=0"}};
     RunResult r = RunCli({"--store", store, "init"}, ro);
     std::string first;
     std::ifstream(report) >> *calls >> *injected >> first;
@@ -274,22 +287,33 @@ TEST_CASE("fault injection: init", "[fault]") {
   REQUIRE(run(0, "ENOSPC", false, &calls, &injected).code == 0);
   REQUIRE(calls > 0);
   long failed = 0;
-  for (const char* err : {"ENOSPC", "EIO"}) {
-    for (long n = 1; n <= calls + 1; ++n) {
-      fs::remove_all(store);
-      long c = 0, inj = 0;
-      RunResult r = run(n, err, true, &c, &inj);
-      INFO("init with " << err << " from call " << n << ": exit " << r.code << ", " << r.err);
-      REQUIRE((r.code == 0 || r.code == 1));
-      if (r.code == 1) {
-        ++failed;
-        CHECK(IsOneLineError(r.err));
-        CHECK(!fs::exists(store));  // a failed init leaves nothing behind
+  std::vector<const char*> errs{"ENOSPC", "EIO"};
+  std::vector<bool> stickies{true};
+  if (LongRun()) {
+    errs.push_back("EDQUOT");
+    stickies.push_back(false);
+  }
+  long runs = 0;
+  for (const char* err : errs) {
+    for (bool sticky : stickies) {
+      for (long n = 1; n <= calls + 1; ++n) {
+        fs::remove_all(store);
+        long c = 0, inj = 0;
+        ++runs;
+        RunResult r = run(n, err, sticky, &c, &inj);
+        INFO("init with " << err << " at call " << n << (sticky ? " on" : " only") << ": exit " << r.code << ", "
+                          << r.err);
+        REQUIRE((r.code == 0 || r.code == 1));
+        if (r.code == 1) {
+          ++failed;
+          CHECK(IsOneLineError(r.err));
+          CHECK(!fs::exists(store));  // a failed init leaves nothing behind
+        }
+        CliStore s(store);
+        if (r.code == 1) s.Ok({"init"});
+        CHECK(s.Run({"verify"}).code == 0);
       }
-      CliStore s(store);
-      if (r.code == 1) s.Ok({"init"});
-      CHECK(s.Run({"verify"}).code == 0);
     }
   }
-  WARN("init: " << calls << " counted calls per run, " << failed << " runs failed cleanly");
+  WARN("init: " << calls << " counted calls per run; " << runs << " runs, " << failed << " failed cleanly");
 }

@@ -60,6 +60,15 @@ bool Mounted(const SmallTmpfs& t) {
   return t.mounted();
 }
 
+// A store of 5 assets in t/s.
+CliStore StoreWithAssets(const SmallTmpfs& t) {
+  CliStore s(t.sub("s"));
+  s.Ok({"init"});
+  WriteFile(t.sub("a.jsonl"), MakeJsonl(5));
+  s.Ok({"import", "--dataset", "cams", t.sub("a.jsonl")});
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("full disk: init fails with a clear error, no SIGBUS, and leaves nothing", "[fault]") {
@@ -84,10 +93,7 @@ TEST_CASE("full disk: init fails with a clear error, no SIGBUS, and leaves nothi
 TEST_CASE("full disk: an existing store whose lock file is gone opens with an error, not SIGBUS", "[fault]") {
   SmallTmpfs t("1m");
   if (!Mounted(t)) return;
-  CliStore s(t.sub("s"));
-  s.Ok({"init"});
-  WriteFile(t.sub("a.jsonl"), MakeJsonl(5));
-  s.Ok({"import", "--dataset", "cams", t.sub("a.jsonl")});
+  CliStore s = StoreWithAssets(t);
   fs::remove(t.sub("s/lock.mdb"));  // as after a reboot that cleared it
   t.Fill("filler");
   RunResult r = s.Run({"stats"});
@@ -102,10 +108,7 @@ TEST_CASE("full disk: an existing store whose lock file is gone opens with an er
 TEST_CASE("full disk: a commit says no space left on device, names the store, and loses nothing", "[fault]") {
   SmallTmpfs t("1m");
   if (!Mounted(t)) return;
-  CliStore s(t.sub("s"));
-  s.Ok({"init"});
-  WriteFile(t.sub("a.jsonl"), MakeJsonl(5));
-  s.Ok({"import", "--dataset", "cams", t.sub("a.jsonl")});
+  CliStore s = StoreWithAssets(t);
   std::string before = s.Ok({"export", "--out", "-"});
   // 400 assets with long metadata: more than the room left.
   std::string big;

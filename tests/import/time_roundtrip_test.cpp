@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <string>
 
@@ -125,7 +126,9 @@ TEST_CASE("time: a seeded sweep of accepted values round-trips through the store
   uint64_t dataset = 0;
   REQUIRE(store->Write(Actor::Person("t"), [&](WriteTxn& t) { return CreateDataset(t, "d", "", &dataset); }).ok());
   std::mt19937_64 rng(20261208);
-  constexpr int kValues = 20000, kThroughStore = 300;
+  // ANNODB_TIME_SWEEP_VALUES=N runs a longer sweep (docs/testing/input-checks.md).
+  const char* env = std::getenv("ANNODB_TIME_SWEEP_VALUES");
+  const int kValues = env ? std::atoi(env) : 20000, kThroughStore = 300;
   int accepted = 0, refused = 0, stored = 0;
   for (int i = 0; i < kValues; ++i) {
     std::string text = RandomTime(rng);
@@ -148,5 +151,5 @@ TEST_CASE("time: a seeded sweep of accepted values round-trips through the store
   // The sweep covers both outcomes: values at the ends of the range and
   // sub-microsecond digits are refused, the rest accepted.
   CHECK(accepted > kValues / 2);
-  CHECK(refused > 100);
+  CHECK(refused > kValues / 200);
 }

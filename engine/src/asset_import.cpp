@@ -356,7 +356,7 @@ class BatchWriter {
 
 Status BatchWriter::Write(const Batch& batch) {
   uint64_t dataset_id = 0, job_id = 0, created = 0, updated = 0, unchanged = 0, seq = 0;
-  bool nothing_changed = false;
+  bool nothing_changed = false, created_dataset = false;
   // Store::Write may run this more than once (when the map must grow), so
   // it starts from the writer's state every time.
   Status s = store_.Write(actor_, [&](WriteTxn& txn) -> Status {
@@ -364,6 +364,7 @@ Status BatchWriter::Write(const Batch& batch) {
     job_id = job_id_;
     created = updated = unchanged = 0;
     nothing_changed = false;
+    created_dataset = false;
     // The job id is allocated in the first batch that writes; a batch that
     // changes nothing is rolled back, and the allocation with it.
     if (job_id == 0) ANNODB_RETURN_IF_ERROR(txn.AllocateCounter("job", &job_id));
@@ -375,6 +376,7 @@ Status BatchWriter::Write(const Batch& batch) {
       if (fs.IsNotFound()) {
         if (!opt_.create_dataset) return fs;
         ANNODB_RETURN_IF_ERROR(CreateDataset(txn, dataset_, "", &dataset_id));
+        created_dataset = true;
       } else {
         ANNODB_RETURN_IF_ERROR(fs);
       }
@@ -395,6 +397,7 @@ Status BatchWriter::Write(const Batch& batch) {
   }, &seq);
   if (!s.ok() && !(nothing_changed && s.code() == Code::kAborted)) return s;
   dataset_id_ = dataset_id;  // found or created (a created one always commits)
+  if (created_dataset) report_->dataset_created = true;
   if (!nothing_changed) {
     job_id_ = job_id;
     report_->job_id = job_id;

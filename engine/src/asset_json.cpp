@@ -246,7 +246,8 @@ Status ReadMetaValue(od::value& v, MetaEntry* m) {
         }
         if (!ParseRfc3339(ts, &m->i))
           return Err(field(), "'" + std::string(ts.substr(0, 64)) +
-                                  "' is not an RFC 3339 time (like 2024-05-01T12:00:00Z or 2024-05-01T14:00:00.5+02:00)");
+                                  "' is not an RFC 3339 time (like 2024-05-01T12:00:00Z or 2024-05-01T14:00:00.5+02:00) "
+                                  "in years 0000..9999 UTC, to the microsecond");
         have_time = true;
       }
       if (!have_time) return Err(field(), kNested);
@@ -546,9 +547,20 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
 
 }  // namespace
 
+// The instants FormatRfc3339 prints with a four-digit year, which are
+// exactly the instants ParseRfc3339 accepts: 0000-01-01T00:00:00Z to
+// 9999-12-31T23:59:59.999999Z.
+constexpr int64_t kMinRfc3339Micros = -62167219200LL * 1000000;  // 0000-01-01T00:00:00Z
+constexpr int64_t kMaxRfc3339Micros = 253402300800LL * 1000000 - 1;  // 9999-12-31T23:59:59.999999Z
+
+bool Rfc3339Printable(int64_t micros) { return micros >= kMinRfc3339Micros && micros <= kMaxRfc3339Micros; }
+
 // date-time = YYYY-MM-DD ("T" / "t" / " ") HH:MM:SS [.fraction] ("Z" / "z" / +HH:MM / -HH:MM)
-// Fractions finer than a microsecond are truncated. A leap second (:60) is
-// accepted as RFC 3339 allows and lands on the next second.
+// A leap second (:60) is accepted as RFC 3339 allows and lands on the next
+// second. Refused, so that whatever is accepted prints back as the same
+// instant: digits finer than a microsecond that are not zero (the store
+// keeps microseconds), and an instant outside years 0000..9999 in UTC (an
+// offset or a leap second can push a date at either end over).
 bool ParseRfc3339(std::string_view s, int64_t* micros) {
   int year, month, day, hour, minute, second;
   if (!Digits(s, 0, 4, &year) || s.size() < 20 || s[4] != '-' || !Digits(s, 5, 2, &month) || s[7] != '-' ||
@@ -571,6 +583,7 @@ bool ParseRfc3339(std::string_view s, int64_t* micros) {
     int64_t scale = 100000;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
       if (scale > 0) frac += (s[pos] - '0') * scale;
+      else if (s[pos] != '0') return false;  // finer than a microsecond
       scale /= 10;
       ++pos;
     }
@@ -593,7 +606,9 @@ bool ParseRfc3339(std::string_view s, int64_t* micros) {
   if (pos != s.size()) return false;
   int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - int64_t{offset_min} * 60;
-  *micros = secs * 1000000 + frac;
+  int64_t us = secs * 1000000 + frac;
+  if (!Rfc3339Printable(us)) return false;
+  *micros = us;
   return true;
 }
 

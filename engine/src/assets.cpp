@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 
+#include "annodb/asset_json.h"
 #include "annodb/keys.h"
 
 namespace annodb {
@@ -166,6 +167,9 @@ Status ValidateAsset(const AssetInput& in) {
       return Status::InvalidArgument("metadata." + m.key + " is not a finite number");
     if (static_cast<int>(m.kind) > static_cast<int>(MetaKind::kTime))
       return Status::InvalidArgument("metadata." + m.key + " has an unknown type");
+    // Exports print times in RFC 3339; one they could not print would not restore.
+    if (m.kind == MetaKind::kTime && !Rfc3339Printable(m.i))
+      return Status::InvalidArgument("metadata." + m.key + " is a time outside years 0000..9999 (UTC)");
   }
   // Duplicate keys: pairwise for the usual handful of keys (no allocation),
   // sorted beyond that.

@@ -1,15 +1,19 @@
 // Label JSON: parsing import lines, rendering versions, JSONL import.
 #include "annodb/label_json.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "annodb/asset_json.h"
+#include "annodb/json_input.h"
 #include "annodb/members.h"
 #include "text_checks.h"
 
@@ -55,14 +59,27 @@ Status GetUint32(const json& j, const std::string& where, uint32_t* out) {
   return Status::OK();
 }
 
-// Parses one annotation object. The kind is implied by which geometry key is
-// present; the ontology check later confirms it matches the feature.
+// The keys that hold an annotation's data, one per feature kind.
+bool DataKey(const std::string& k) {
+  return k == "value" || k == "values" || k == "bbox" || k == "polygon" || k == "polyline" || k == "point" ||
+         k == "mask" || k == "span" || k == "text";
+}
+
+// Parses one annotation object. The kind is implied by which data key is
+// present; the ontology check (ValidateLabel) later confirms it matches the
+// feature and refuses data of another kind.
 Status ParseAnnotation(const json& a, const std::string& where, AnnotationInput* out) {
   if (!a.is_object()) return Bad(where, "expected an object");
+  std::string data_key;  // at most one: a second would be dropped by the kind's encoding
   for (auto it = a.begin(); it != a.end(); ++it) {
     const std::string& k = it.key();
     const json& v = *it;
     std::string w = where + "." + k;
+    if (DataKey(k)) {
+      if (!data_key.empty())
+        return Bad(where, "\"" + data_key + "\" and \"" + k + "\" cannot both be given (an annotation holds one kind of data)");
+      data_key = k;
+    }
     if (k == "feature") {
       ANNODB_RETURN_IF_ERROR(GetString(v, w, &out->feature));
     } else if (k == "value") {
@@ -151,9 +168,9 @@ json Pts(const std::vector<Point>& pts) {
 
 Status ParseAnnotationsJson(std::string_view text, std::vector<AnnotationInput>* out, uint64_t* time_spent_ms) {
   out->clear();
-  if (!ValidUtf8(text)) return Status::InvalidArgument("annotations are not valid UTF-8");
+  ANNODB_RETURN_IF_ERROR(CheckJsonInput(text));
   json j = json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded()) return Status::InvalidArgument("annotations are not valid JSON");
+  if (j.is_discarded()) return Status::InvalidArgument("not valid JSON");
   if (j.is_object() && j.contains("annotations")) {
     if (time_spent_ms && j.contains("time_spent_ms")) {
       if (!j["time_spent_ms"].is_number_unsigned())
@@ -167,7 +184,7 @@ Status ParseAnnotationsJson(std::string_view text, std::vector<AnnotationInput>*
 
 Status ParseLabelJson(const ReadTxn& txn, std::string_view text, LabelInput* out) {
   *out = LabelInput();
-  if (!ValidUtf8(text)) return Status::InvalidArgument("not valid UTF-8");
+  ANNODB_RETURN_IF_ERROR(CheckJsonInput(text));
   json j = json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument("not valid JSON");
   if (!j.is_object()) return Status::InvalidArgument("expected a JSON object");
@@ -286,6 +303,7 @@ namespace {
 class LineSource {
  public:
   Status Open(const std::string& path) {
+    name_ = path == "-" ? std::string("standard input") : "'" + path + "'";
     if (path == "-") {
       spool_ = std::tmpfile();
       if (!spool_) return Status::IOError("cannot create a temporary file for standard input");
@@ -293,21 +311,34 @@ class LineSource {
       size_t n;
       while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0)
         if (std::fwrite(buf, 1, n, spool_) != n) return Status::IOError("cannot spool standard input");
+      if (std::ferror(stdin)) return Status::IOError("cannot read standard input");
+      // The passes reopen the spool by name: what is still in this FILE's
+      // buffer must reach the file first, or they read a truncated input.
+      if (std::fflush(spool_) != 0) return Status::IOError("cannot spool standard input");
       path_ = "/proc/self/fd/" + std::to_string(fileno(spool_));
     } else {
       path_ = path;
     }
+    struct stat st;
+    if (::stat(path_.c_str(), &st) != 0) {
+      if (errno == ENOENT) return Status::NotFound("no file " + name_);
+      return Status::IOError("cannot read " + name_ + ": " + std::strerror(errno));
+    }
+    // An ifstream "opens" a directory and reads nothing from it.
+    if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(name_ + " is a directory, not a JSON Lines file");
     std::ifstream probe(path_);
-    if (!probe) return Status::IOError("cannot read '" + path + "'");
+    if (!probe) return Status::IOError("cannot read " + name_);
     return Status::OK();
   }
   ~LineSource() {
     if (spool_) std::fclose(spool_);
   }
   const std::string& path() const { return path_; }
+  // "standard input" or the quoted file name, for messages.
+  const std::string& name() const { return name_; }
 
  private:
-  std::string path_;
+  std::string path_, name_;
   FILE* spool_ = nullptr;
 };
 
@@ -355,6 +386,7 @@ Status ImportLabelsJsonl(Store& store, const std::string& path, const Actor& act
       return Status::OK();
     }));
   }
+  if (report->lines == 0) return Status::InvalidArgument(src.name() + " holds no labels; nothing was written");
   // Pass 2: write in batches.
   std::ifstream in(src.path());
   uint64_t lineno = 0;
@@ -365,17 +397,21 @@ Status ImportLabelsJsonl(Store& store, const std::string& path, const Actor& act
     std::streampos start = in.tellg();
     uint64_t start_line = lineno;
     LabelImportReport batch;
-    bool first_batch = report->batches == 0;
+    uint64_t job_id = 0;
+    bool nothing_changed = false;
     Status s = store.Write(job_actor, [&](WriteTxn& t) {
       // A retried batch (map growth) re-reads its lines from the start.
       in.clear();
       in.seekg(start);
       lineno = start_line;
       batch = LabelImportReport();
-      // The job id is allocated in the first batch (again if that batch is retried).
-      if (first_batch) ANNODB_RETURN_IF_ERROR(t.AllocateCounter("job", &report->job_id));
+      nothing_changed = false;
+      // The job id is allocated by the first batch that writes; a batch that
+      // changes nothing is rolled back, and its allocation with it.
+      job_id = report->job_id;
+      if (job_id == 0) ANNODB_RETURN_IF_ERROR(t.AllocateCounter("job", &job_id));
       Actor a = job_actor;
-      a.job_id = report->job_id;
+      a.job_id = job_id;
       t.set_actor(a);
       std::string line;
       LabelInput l;
@@ -392,9 +428,14 @@ Status ImportLabelsJsonl(Store& store, const std::string& path, const Actor& act
         (o == PutOutcome::kCreated ? batch.created : o == PutOutcome::kUpdated ? batch.updated : batch.unchanged)++;
         ++rows;
       }
+      if (t.pending_sequence() == 0) {
+        nothing_changed = true;
+        return Status::Aborted("nothing changed");  // roll back: no commit, no job id
+      }
       return Status::OK();
     });
-    ANNODB_RETURN_IF_ERROR(s);
+    if (!s.ok() && !(nothing_changed && s.code() == Code::kAborted)) return s;
+    if (!nothing_changed) report->job_id = job_id;
     report->created += batch.created;
     report->updated += batch.updated;
     report->unchanged += batch.unchanged;

@@ -56,8 +56,29 @@ class AnnotationChecker {
     return Status::OK();
   }
 
+  // A label keeps only the fields of each annotation's kind: data of another
+  // kind would be dropped without a word, so it is refused, naming it.
+  Status CheckNoForeignData(FeatureKind k) const {
+    auto foreign = [&](const char* what) {
+      return Fail(std::string(what) + " cannot go on a " + FeatureKindName(k) + " annotation");
+    };
+    bool geometry = k != FeatureKind::Classification && k != FeatureKind::MultiClassification && k != FeatureKind::Text;
+    if (!a_->value.empty() && k != FeatureKind::Classification) return foreign("\"value\"");
+    if (!a_->values.empty() && k != FeatureKind::MultiClassification) return foreign("\"values\"");
+    if (!a_->class_name.empty() && !geometry) return foreign("\"class\"");
+    if ((a_->x != 0 || a_->y != 0 || a_->w != 0 || a_->h != 0) && k != FeatureKind::BBox) return foreign("a box");
+    if (!a_->points.empty() && k != FeatureKind::Polygon && k != FeatureKind::Polyline && k != FeatureKind::Point)
+      return foreign("points");
+    if ((a_->mask_height != 0 || a_->mask_width != 0 || !a_->mask_counts.empty()) && k != FeatureKind::Mask)
+      return foreign("a mask");
+    if ((a_->span_start != 0 || a_->span_end != 0) && k != FeatureKind::Span) return foreign("a span");
+    if (!a_->text.empty() && k != FeatureKind::Text) return foreign("\"text\"");
+    return Status::OK();
+  }
+
   Status Check(const FeatureDef& f) const {
     a_->kind = f.kind;
+    ANNODB_RETURN_IF_ERROR(CheckNoForeignData(f.kind));
     if (a_->score && !std::isfinite(*a_->score)) return Fail("score is not a finite number");
     switch (f.kind) {
       case FeatureKind::Classification: {
@@ -135,7 +156,11 @@ class AnnotationChecker {
       case FeatureKind::Span: {
         ANNODB_RETURN_IF_ERROR(CheckClass(f));
         if (a_->span_end <= a_->span_start) return Fail("a span must end after it starts");
-        if (!asset_.text.empty() && a_->span_end > CodePoints(asset_.text))
+        // Spans index the asset's text: without one they point at nothing.
+        if (asset_.text.empty())
+          return Fail("span [" + std::to_string(a_->span_start) + ", " + std::to_string(a_->span_end) +
+                      ") on an asset without text (give the asset a \"text\" first)");
+        if (a_->span_end > CodePoints(asset_.text))
           return Fail("span [" + std::to_string(a_->span_start) + ", " + std::to_string(a_->span_end) +
                       ") lies outside the asset's text of " + std::to_string(CodePoints(asset_.text)) + " characters");
         return Status::OK();

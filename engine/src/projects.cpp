@@ -7,6 +7,7 @@
 #include <set>
 
 #include "annodb/assets.h"
+#include "annodb/json_input.h"
 #include "annodb/keys.h"
 #include "text_checks.h"
 
@@ -142,10 +143,14 @@ Status ValidateProjectSettings(const ProjectSettings& s) {
 
 Status ParseOntologyJson(std::string_view text, std::vector<FeatureDef>* out) {
   out->clear();
+  ANNODB_RETURN_IF_ERROR(CheckJsonInput(text).WithContext("the ontology"));
   nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument("the ontology is not valid JSON");
   if (!j.is_object() || !j.contains("features") || !j["features"].is_array())
     return Status::InvalidArgument("the ontology must be an object with a \"features\" array");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "features")
+      return Status::InvalidArgument("the ontology has an unknown key '" + it.key() + "' (it holds only \"features\")");
   size_t index = 0;
   for (const auto& f : j["features"]) {
     std::string where = "features[" + std::to_string(index++) + "]";

@@ -24,7 +24,8 @@ struct ConsensusFixture {
   std::vector<uint64_t> assets;
   std::map<std::string, uint64_t> members;
 
-  // `ontology` is JSON as ParseOntologyJson takes it; `n` assets of 100x100 pixels.
+  // `ontology` is JSON as ParseOntologyJson takes it; `n` assets of 100x100 pixels
+  // with a 64-character text.
   ConsensusFixture(const std::string& ontology, size_t n, size_t num_members) {
     std::vector<FeatureDef> features;
     Ok(ParseOntologyJson(ontology, &features));
@@ -36,6 +37,7 @@ struct ConsensusFixture {
         a.uri = "file:///a" + std::to_string(i) + ".jpg";
         a.width = 100;
         a.height = 100;
+        a.text = std::string(64, 'w');  // spans index an asset's text
         uint64_t id = 0;
         ANNODB_RETURN_IF_ERROR(PutAsset(t, dataset, a, &id, nullptr));
         assets.push_back(id);

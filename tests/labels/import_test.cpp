@@ -70,5 +70,5 @@ TEST_CASE("a bad label line is refused with its number and nothing is written") 
   expect_refusal(R"({"project": "street", "dataset": "cams", "asset": "img-0001", "source": "model", "annotations": []})", "needs \"model\"");
   expect_refusal("{\"project\": \"street\", \"dataset\": \"cams\", \"asset\": \"img-0001\", \"author\": \"bob\xff\", \"annotations\": []}", "not valid UTF-8");
   LabelImportReport r;
-  CHECK(ImportLabelsJsonl(*fx.store, fx.dir.sub("missing.jsonl"), Actor::Person("a"), 10, &r).code() == Code::kIOError);
+  CHECK(ImportLabelsJsonl(*fx.store, fx.dir.sub("missing.jsonl"), Actor::Person("a"), 10, &r).code() == Code::kNotFound);
 }

@@ -42,7 +42,14 @@ std::string AssetRef::Describe() const {
 
 Status ResolveAsOf(const ReadTxn& txn, const std::string& as_of, uint64_t* sequence) {
   if (as_of.empty()) return Status::InvalidArgument("--as-of is empty");
-  if (ParseU64(as_of, sequence)) return Status::OK();
+  if (ParseU64(as_of, sequence)) {
+    // The engine reads kCurrent (2^64 - 1) as "now", so any number past the
+    // store's sequence is refused here, that one included.
+    if (*sequence > txn.sequence())
+      return Status::InvalidArgument("--as-of: sequence " + as_of + " is in the future (the store is at " +
+                                     std::to_string(txn.sequence()) + ")");
+    return Status::OK();
+  }
   bool digits = true;
   for (char c : as_of) digits = digits && c >= '0' && c <= '9';
   if (digits) return Status::InvalidArgument("--as-of: sequence number '" + as_of + "' is out of range");

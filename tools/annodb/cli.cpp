@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -108,6 +109,37 @@ Store& Context::CreateStore(bool* created) {
   return *store_;
 }
 
+namespace {
+
+// Runs `fn`, keeping any exception it throws in *thrown (for the caller to
+// rethrow once the transaction is over) instead of letting the store see it.
+template <typename Txn>
+Status Catching(const std::function<Status(Txn&)>& fn, Txn& txn, std::exception_ptr* thrown) {
+  try {
+    return fn(txn);
+  } catch (...) {
+    *thrown = std::current_exception();
+    return Status::Aborted("the command stopped");
+  }
+}
+
+}  // namespace
+
+Status Read(Store& store, const std::function<Status(ReadTxn&)>& fn) {
+  std::exception_ptr thrown;
+  Status s = store.Read([&](ReadTxn& txn) { return Catching(fn, txn, &thrown); });
+  if (thrown) std::rethrow_exception(thrown);
+  return s;
+}
+
+Status Write(Store& store, const Actor& actor, const std::function<Status(WriteTxn&)>& fn,
+             uint64_t* committed_sequence) {
+  std::exception_ptr thrown;
+  Status s = store.Write(actor, [&](WriteTxn& txn) { return Catching(fn, txn, &thrown); }, committed_sequence);
+  if (thrown) std::rethrow_exception(thrown);
+  return s;
+}
+
 bool ParseU64(std::string_view text, uint64_t* out) {
   if (text.empty() || text.size() > 20) return false;
   uint64_t v = 0;
@@ -121,17 +153,38 @@ bool ParseU64(std::string_view text, uint64_t* out) {
   return true;
 }
 
+CLI::Validator UnsignedArg(uint64_t min, uint64_t max) {
+  std::string range = max == UINT64_MAX ? "at least " + std::to_string(min)
+                                        : "from " + std::to_string(min) + " to " + std::to_string(max);
+  return CLI::Validator(
+      [min, max, range](std::string& text) -> std::string {
+        uint64_t v = 0;
+        if (!ParseU64(text, &v) || v < min || v > max)
+          return "'" + text + "' is not a whole number " + range + " (digits only)";
+        return std::string();
+      },
+      "");
+}
+
 std::string ReadInputFile(const std::string& path) {
   std::stringstream buf;
   if (path == "-") {
     buf << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path);
-    if (!in) Fail("cannot read '" + path + "'");
-    buf << in.rdbuf();
+    if (std::cin.bad()) Fail("cannot read standard input");
+    return buf.str();
   }
+  // An ifstream opens a directory and then throws from inside the stream
+  // buffer on the first read; say what is wrong instead.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) Fail("'" + path + "' is a directory, not a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Fail("cannot read '" + path + "'" + (std::filesystem::exists(path, ec) ? "" : ": no such file"));
+  buf << in.rdbuf();
+  if (in.bad()) Fail("cannot read '" + path + "'");
   return buf.str();
 }
+
+std::string InputName(const std::string& path) { return path == "-" ? std::string("standard input") : "'" + path + "'"; }
 
 uint64_t ParseId(const std::string& text, std::string_view what) {
   uint64_t v = 0;

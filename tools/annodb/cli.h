@@ -79,17 +79,35 @@ class Context {
   std::unique_ptr<Store> store_;
 };
 
+// Store::Read and Store::Write with the CLI's error handling kept: the store
+// turns an exception thrown by the callback into a Status ("exception in
+// read: ..."), but command callbacks throw CliError on purpose (a usage error
+// or a failure found inside the transaction). These end the transaction
+// (aborting a write) and rethrow what the callback threw, so main() shows
+// the CliError's own message with its exit code.
+Status Read(Store& store, const std::function<Status(ReadTxn&)>& fn);
+Status Write(Store& store, const Actor& actor, const std::function<Status(WriteTxn&)>& fn,
+             uint64_t* committed_sequence = nullptr);
+
 // Adds a subcommand with the global options already attached.
 CLI::App* AddCommand(CLI::App* parent, Context& ctx, const std::string& name, const std::string& help);
 
 // The whole content of file `path`, or of standard input for "-"; Fail()s
 // when the file cannot be read.
 std::string ReadInputFile(const std::string& path);
+// How messages name an input: "standard input" for "-", else 'path'.
+std::string InputName(const std::string& path);
 
 // Parses a strictly positive decimal id ("17"); UsageError otherwise.
 uint64_t ParseId(const std::string& text, std::string_view what);
 // Parses a non-negative decimal number; false when `text` is not one.
 bool ParseU64(std::string_view text, uint64_t* out);
+
+// The check for every option bound to an unsigned integer: the text must be
+// decimal digits for a number in [min, max]. Without it CLI11 converts with
+// strtoull, which turns "-1" into 18446744073709551615 (and reads "010" as
+// octal); with it such a value is a usage error (exit 2) naming the option.
+CLI::Validator UnsignedArg(uint64_t min = 0, uint64_t max = UINT64_MAX);
 
 // Command groups (one source file each).
 void RegisterStoreCommands(CLI::App& app, Context& ctx);    // init, stats, verify, backup

@@ -20,7 +20,7 @@ struct GetArgs {
 
 void CmdGet(Context& ctx, GetArgs& a) {
   a.ref.Validate();
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     uint64_t id = 0;
     ANNODB_RETURN_IF_ERROR(a.ref.Resolve(txn, &id));
     uint64_t as_of = kCurrent;
@@ -44,7 +44,7 @@ void CmdGet(Context& ctx, GetArgs& a) {
 void CmdDelete(Context& ctx, AssetRef& ref) {
   ref.Validate();
   uint64_t id = 0, seq = 0, version = 0;
-  Check(ctx.store().Write(
+  Check(Write(ctx.store(), 
       ctx.actor(),
       [&](WriteTxn& txn) {
         ANNODB_RETURN_IF_ERROR(ref.Resolve(txn, &id));
@@ -62,7 +62,7 @@ void CmdDelete(Context& ctx, AssetRef& ref) {
 
 void CmdHistory(Context& ctx, AssetRef& ref) {
   ref.Validate();
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     uint64_t id = 0;
     ANNODB_RETURN_IF_ERROR(ref.Resolve(txn, &id));
     std::vector<RecordView> versions;
@@ -75,8 +75,7 @@ void CmdHistory(Context& ctx, AssetRef& ref) {
     if (!versions.empty()) {
       AssetInput last = DecodeAsset(versions.back().As<fb::Asset>());
       PrintLine("asset " + std::to_string(id) + "  dataset " + names.Get(versions.back().As<fb::Asset>()->dataset_id()) +
-                "  external_id " + last.external_id + "  " + std::to_string(versions.size()) + " version" +
-                (versions.size() == 1 ? "" : "s"));
+                "  external_id " + last.external_id + "  " + CountOf(versions.size(), "version", "versions"));
     }
     Table t({"VERSION", "SEQUENCE", "TIME", "ACTOR", "CHANGE"});
     AssetInput prev;

@@ -1,6 +1,7 @@
 // Comment commands: comment add|reply|edit|resolve|reopen|list|show, inbox.
 // The acting member (--as / $ANNODB_ACTOR / the OS user) is the author.
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "annodb/comments.h"
@@ -83,7 +84,7 @@ void PrintComment(const ReadTxn& txn, const CommentInfo& c, bool as_json, const 
 struct AddArgs {
   AssetRef asset;
   std::string label, project, region, point, text;
-  int annotation = -1;
+  std::optional<uint32_t> annotation;  // unset: the whole label
   bool issue = false;
 };
 
@@ -95,7 +96,7 @@ void CmdAdd(Context& ctx, AddArgs& a) {
   CommentInput in;
   in.body = a.text;
   in.issue = a.issue;
-  in.annotation_index = a.annotation;
+  in.annotation_index = a.annotation ? static_cast<int32_t>(*a.annotation) : -1;
   if (!a.region.empty()) {
     auto v = Numbers(a.region, 4, "--region");
     in.region_box = Box{v[0], v[1], v[2], v[3]};
@@ -106,7 +107,7 @@ void CmdAdd(Context& ctx, AddArgs& a) {
   }
   uint64_t id = 0, seq = 0;
   if (on_label) in.label_id = ParseId(a.label, "label id");
-  Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) {
+  Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) {
     ANNODB_RETURN_IF_ERROR(ActingMember(ctx, txn, &in.author_member_id));
     if (!on_label) ANNODB_RETURN_IF_ERROR(a.asset.Resolve(txn, &in.asset_id));
     if (!a.project.empty()) ANNODB_RETURN_IF_ERROR(FindProject(txn, a.project, &in.project_id));
@@ -118,7 +119,7 @@ void CmdAdd(Context& ctx, AddArgs& a) {
 
 void CmdReply(Context& ctx, uint64_t thread, const std::string& text) {
   uint64_t id = 0;
-  Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) {
+  Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) {
     CommentInput in;
     ANNODB_RETURN_IF_ERROR(ActingMember(ctx, txn, &in.author_member_id));
     in.thread_id = thread;
@@ -131,7 +132,7 @@ void CmdReply(Context& ctx, uint64_t thread, const std::string& text) {
 
 void CmdSimple(Context& ctx, uint64_t id, const char* verb, const std::function<Status(WriteTxn&)>& fn) {
   uint64_t seq = 0;
-  Check(ctx.store().Write(ctx.actor(), fn, &seq));
+  Check(Write(ctx.store(), ctx.actor(), fn, &seq));
   if (ctx.json()) PrintJson({{"id", id}, {"action", verb}, {"sequence", seq}});
   else PrintLine(std::string(verb) + " " + std::to_string(id));
 }
@@ -148,7 +149,7 @@ void CmdList(Context& ctx, ListArgs& a) {
   if (!a.label.empty()) f.label_id = ParseId(a.label, "label id");
   bool by_asset = !a.asset.id_text.empty() || !a.asset.external_id.empty();
   if (by_asset) a.asset.Validate();
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     if (by_asset) ANNODB_RETURN_IF_ERROR(a.asset.Resolve(txn, &f.asset_id));
     if (!a.project.empty()) {
       ANNODB_RETURN_IF_ERROR(FindProject(txn, a.project, &f.project_id));
@@ -173,7 +174,7 @@ void CmdList(Context& ctx, ListArgs& a) {
 void CmdInbox(Context& ctx, const std::string& member, bool unread, bool mark_read) {
   std::vector<InboxEntry> entries;
   uint64_t member_id = 0;
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     ANNODB_RETURN_IF_ERROR(FindMember(txn, member, &member_id));
     ANNODB_RETURN_IF_ERROR(Inbox(txn, member_id, unread, &entries));
     if (!ctx.json() && entries.empty()) PrintLine(unread ? "no unread mentions" : "no mentions");
@@ -191,7 +192,7 @@ void CmdInbox(Context& ctx, const std::string& member, bool unread, bool mark_re
     return Status::OK();
   }));
   if (mark_read && !entries.empty()) {
-    Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) {
+    Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) {
       for (const InboxEntry& e : entries)
         if (!e.read) ANNODB_RETURN_IF_ERROR(MarkRead(txn, member_id, e.comment_id));
       return Status::OK();
@@ -210,7 +211,8 @@ void RegisterCommentCommands(CLI::App& app, Context& ctx) {
   add->add_option("--dataset", a->asset.dataset, "Dataset of --external-id");
   add->add_option("--external-id", a->asset.external_id, "Asset external id");
   add->add_option("--label", a->label, "Label id");
-  add->add_option("--annotation", a->annotation, "Annotation index within the label");
+  add->add_option("--annotation", a->annotation, "Annotation index within the label (0 = the first)")
+      ->check(UnsignedArg(0, INT32_MAX));
   add->add_option("--project", a->project, "Project (needed for an issue on an asset)");
   add->add_option("--region", a->region, "A box on the asset: x,y,w,h");
   add->add_option("--point", a->point, "A point on the asset: x,y");

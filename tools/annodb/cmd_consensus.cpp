@@ -312,7 +312,7 @@ void RegisterConsensusCommands(CLI::App& app, Context& ctx) {
   cons->add_option("--project", c->project, "Project")->required();
   cons->add_option("--asset", c->asset, "One asset: id or external id");
   CLI::Option* below_opt = cons->add_option("--below", *below, "Assets whose score is below X, lowest first");
-  cons->add_option("--limit", c->limit, "At most this many assets")->capture_default_str();
+  cons->add_option("--limit", c->limit, "At most this many assets")->capture_default_str()->check(UnsignedArg());
   cons->add_flag("--rebuild", c->rebuild, "Recompute the project's views from its labels");
   cons->callback([&ctx, c, below, below_opt] {
     if (below_opt->count()) c->below = *below;
@@ -353,8 +353,8 @@ void RegisterConsensusCommands(CLI::App& app, Context& ctx) {
   // results is `--save`.
   agg->add_flag("--save", ag->store, "Store the results as labels with source aggregate");
   agg->add_option("--iou", ag->iou, "box_clusters: IoU threshold in (0, 1]")->capture_default_str();
-  agg->add_option("--quorum", ag->quorum, "box_clusters: members needed per cluster")->capture_default_str();
-  agg->add_option("--max-iterations", ag->max_iterations, "dawid_skene: iteration cap")->capture_default_str();
+  agg->add_option("--quorum", ag->quorum, "box_clusters: members needed per cluster")->capture_default_str()->check(UnsignedArg());
+  agg->add_option("--max-iterations", ag->max_iterations, "dawid_skene: iteration cap")->capture_default_str()->check(UnsignedArg());
   agg->callback([&ctx, ag] { ctx.action = [&ctx, ag] { CmdAggregate(ctx, *ag); }; });
 }
 

@@ -19,7 +19,7 @@ json DatasetJson(const DatasetInfo& d) {
 void CmdCreate(Context& ctx, const std::string& name, const std::string& description) {
   uint64_t id = 0;
   DatasetInfo info;
-  Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) {
+  Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) {
     ANNODB_RETURN_IF_ERROR(CreateDataset(txn, name, description, &id));
     return GetDataset(txn, id, &info);
   }));
@@ -30,7 +30,7 @@ void CmdCreate(Context& ctx, const std::string& name, const std::string& descrip
 
 void CmdList(Context& ctx) {
   std::vector<DatasetInfo> list;
-  Check(ctx.store().Read([&](ReadTxn& txn) { return ListDatasets(txn, &list); }));
+  Check(Read(ctx.store(), [&](ReadTxn& txn) { return ListDatasets(txn, &list); }));
   if (ctx.json()) {
     for (const DatasetInfo& d : list) PrintJson(DatasetJson(d));
     return;

@@ -48,10 +48,6 @@ class InterruptGuard {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-std::string Plural(uint64_t n, const char* word) {
-  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-}
-
 void CmdImport(Context& ctx, const ImportArgs& a) {
   if (a.dataset.empty()) UsageError("--dataset is empty");
   bool from_stdin = a.source == "-";
@@ -60,19 +56,19 @@ void CmdImport(Context& ctx, const ImportArgs& a) {
   if (!from_stdin && !std::filesystem::exists(a.source, ec)) Fail("import: no such file or directory: " + a.source);
 
   Store& store = ctx.store();
-  bool dataset_existed = true;
-  Check(store.Read([&](ReadTxn& txn) {
-    uint64_t id = 0;
-    Status s = FindDataset(txn, a.dataset, &id);
-    if (s.IsNotFound()) {
-      dataset_existed = false;
-      if (a.no_create)
+  // Whether the dataset was created is the import's own report (decided in
+  // its write transaction); this early look only gives --no-create a clear
+  // message before the input is read.
+  if (a.no_create) {
+    Check(Read(store, [&](ReadTxn& txn) {
+      uint64_t id = 0;
+      Status s = FindDataset(txn, a.dataset, &id);
+      if (s.IsNotFound())
         return Status::NotFound("no dataset named '" + a.dataset + "' (create it with `annodb dataset create " +
                                 a.dataset + "`, or drop --no-create)");
-      return Status::OK();
-    }
-    return s;
-  }));
+      return s;
+    }));
+  }
 
   ImportOptions opts;
   opts.batch_rows = a.batch_rows;
@@ -101,7 +97,7 @@ void CmdImport(Context& ctx, const ImportArgs& a) {
     std::string msg = "import " + source + ": " + s.message();
     uint64_t written = report.created + report.updated;
     if (written > 0 && !s.IsInvalidArgument())
-      msg += " (" + Plural(written, "row") + " written in " + Plural(report.batches, "batch") +
+      msg += " (" + CountOf(written, "row", "rows") + " written in " + CountOf(report.batches, "batch", "batches") +
              " before it stopped; run the same import again to finish)";
     Fail(msg);
   }
@@ -110,7 +106,7 @@ void CmdImport(Context& ctx, const ImportArgs& a) {
     PrintJson({{"dataset", a.dataset},
                {"source", from_stdin ? std::string("-") : a.source},
                {"kind", is_dir ? "directory" : "jsonl"},
-               {"dataset_created", !dataset_existed},
+               {"dataset_created", report.dataset_created},
                {"lines", report.lines},
                {"created", report.created},
                {"updated", report.updated},
@@ -121,8 +117,8 @@ void CmdImport(Context& ctx, const ImportArgs& a) {
                {"batches", report.batches}});
     return;
   }
-  std::string what = is_dir ? Plural(report.lines, "file") : Plural(report.lines, "line");
-  PrintLine("imported " + source + " into dataset " + a.dataset + (dataset_existed ? "" : " (new)") + ": " + what +
+  std::string what = is_dir ? CountOf(report.lines, "file", "files") : CountOf(report.lines, "line", "lines");
+  PrintLine("imported " + source + " into dataset " + a.dataset + (report.dataset_created ? " (new)" : "") + ": " + what +
             ", " + std::to_string(report.created) + " created, " + std::to_string(report.updated) + " updated, " +
             std::to_string(report.unchanged) + " unchanged");
   if (report.job_id != 0) {
@@ -130,7 +126,7 @@ void CmdImport(Context& ctx, const ImportArgs& a) {
                           ? "sequence " + std::to_string(report.first_sequence)
                           : "sequences " + std::to_string(report.first_sequence) + ".." +
                                 std::to_string(report.last_sequence);
-    PrintLine("job " + std::to_string(report.job_id) + ", " + seq + ", " + Plural(report.batches, "batch"));
+    PrintLine("job " + std::to_string(report.job_id) + ", " + seq + ", " + CountOf(report.batches, "batch", "batches"));
   } else {
     PrintLine("nothing written (no job)");
   }
@@ -149,7 +145,7 @@ void RegisterImportCommand(CLI::App& app, Context& ctx) {
       ->required();
   cmd->add_option("--batch-rows", a->batch_rows, "Rows per write transaction (default 20000)")
       ->type_name("N")
-      ->check(CLI::Range(static_cast<size_t>(1), static_cast<size_t>(100000000)));
+      ->check(UnsignedArg(1, 100000000));
   cmd->add_flag("--no-create", a->no_create, "Fail when the dataset does not exist");
   cmd->add_flag("--no-hash", a->no_hash, "Do not hash local files (file:// URIs, directory import)");
   cmd->add_flag("--no-progress", a->no_progress, "No progress bar (it is shown only when stderr is a terminal)");

@@ -46,9 +46,9 @@ void CmdImport(Context& ctx, const std::string& path, size_t batch) {
     PrintJson({{"lines", r.lines}, {"created", r.created}, {"updated", r.updated}, {"unchanged", r.unchanged},
                {"job_id", r.job_id}, {"batches", r.batches}});
   else
-    PrintLine("imported " + std::to_string(r.lines) + " labels: " + std::to_string(r.created) + " created, " +
-              std::to_string(r.updated) + " updated, " + std::to_string(r.unchanged) + " unchanged (job " +
-              std::to_string(r.job_id) + ")");
+    PrintLine("imported " + CountOf(r.lines, "label", "labels") + ": " + std::to_string(r.created) + " created, " +
+              std::to_string(r.updated) + " updated, " + std::to_string(r.unchanged) + " unchanged (" +
+              (r.job_id ? "job " + std::to_string(r.job_id) : std::string("nothing written, no job")) + ")");
 }
 
 void CmdImportLs(Context& ctx, const std::string& path, const LsImportOptions& o) {
@@ -72,7 +72,7 @@ void CmdImportLs(Context& ctx, const std::string& path, const LsImportOptions& o
 }
 
 void CmdGet(Context& ctx, uint64_t id, const std::string& as_of_text) {
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     uint64_t as_of = kCurrent;
     if (!as_of_text.empty()) ANNODB_RETURN_IF_ERROR(ResolveAsOf(txn, as_of_text, &as_of));
     RecordView v;
@@ -89,7 +89,7 @@ struct ListArgs {
 };
 
 void CmdList(Context& ctx, const ListArgs& a) {
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     LabelFilter f;
     ANNODB_RETURN_IF_ERROR(FindProject(txn, a.project, &f.project_id));
     if (!a.asset.empty()) {
@@ -119,11 +119,11 @@ void CmdList(Context& ctx, const ListArgs& a) {
 void CmdUpdate(Context& ctx, uint64_t id, const std::string& file, const std::string& status) {
   std::vector<AnnotationInput> anns;
   bool new_annotations = !file.empty();
-  if (new_annotations) Check(ParseAnnotationsJson(ReadInputFile(file), &anns), "annotations");
+  if (new_annotations) Check(ParseAnnotationsJson(ReadInputFile(file), &anns), InputName(file));
   if (!new_annotations && status.empty()) UsageError("give --annotations FILE and/or --status");
   PutOutcome o = PutOutcome::kUnchanged;
   uint64_t seq = 0;
-  Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) {
+  Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) {
     RecordView v;
     ANNODB_RETURN_IF_ERROR(GetLabel(txn, id, kCurrent, &v));
     LabelInput l = DecodeLabel(v.As<fb::Label>());
@@ -139,13 +139,13 @@ void CmdUpdate(Context& ctx, uint64_t id, const std::string& file, const std::st
 
 void CmdDelete(Context& ctx, uint64_t id) {
   uint64_t seq = 0;
-  Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) { return DeleteLabel(txn, id); }, &seq));
+  Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) { return DeleteLabel(txn, id); }, &seq));
   if (ctx.json()) PrintJson({{"id", id}, {"deleted", true}, {"sequence", seq}});
   else PrintLine("deleted label " + std::to_string(id) + " (sequence " + std::to_string(seq) + "; its history stays readable)");
 }
 
 void CmdHistory(Context& ctx, uint64_t id) {
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     std::vector<RecordView> versions;
     ANNODB_RETURN_IF_ERROR(txn.History(RecordKind::Label, id, &versions));
     for (const RecordView& v : versions) {
@@ -176,7 +176,7 @@ void RegisterLabelCommands(CLI::App& app, Context& ctx) {
   auto i = std::make_shared<ImportArgs>();
   CLI::App* imp = AddCommand(group, ctx, "import", "Import labels and predictions from JSON Lines (all or nothing)");
   imp->add_option("FILE", i->path, "JSON Lines file, or - for standard input")->required();
-  imp->add_option("--batch", i->batch, "Labels per commit")->capture_default_str();
+  imp->add_option("--batch", i->batch, "Labels per commit")->capture_default_str()->check(UnsignedArg(1));
   imp->callback([&ctx, i] { ctx.action = [&ctx, i] { CmdImport(ctx, i->path, i->batch); }; });
 
   struct LsArgs {
@@ -208,8 +208,8 @@ void RegisterLabelCommands(CLI::App& app, Context& ctx) {
   list->add_option("--asset", l->asset, "Asset external id");
   list->add_option("--author", l->author, "Member name");
   list->add_option("--status", l->status, "draft, submitted, accepted or rejected");
-  list->add_option("--after", l->after, "Continue after this label id");
-  list->add_option("--limit", l->limit, "At most this many")->capture_default_str();
+  list->add_option("--after", l->after, "Continue after this label id")->check(UnsignedArg());
+  list->add_option("--limit", l->limit, "At most this many")->capture_default_str()->check(UnsignedArg());
   list->callback([&ctx, l] { ctx.action = [&ctx, l] { CmdList(ctx, *l); }; });
 
   struct UpdateArgs {

@@ -53,7 +53,7 @@ void CmdLease(Context& ctx, const LeaseArgs& a) {
   else if (a.stage != "auto") UsageError("--stage must be auto, label or review");
   std::vector<json> leases;
   Actor actor = ctx.opts.as.empty() ? Actor::Person(a.member) : ctx.actor();
-  Check(ctx.store().Write(actor, [&](WriteTxn& txn) {
+  Check(Write(ctx.store(), actor, [&](WriteTxn& txn) {
     uint64_t project = 0, member = 0;
     ANNODB_RETURN_IF_ERROR(FindProject(txn, a.project, &project));
     ANNODB_RETURN_IF_ERROR(FindMember(txn, a.member, &member));
@@ -74,8 +74,8 @@ void CmdLease(Context& ctx, const LeaseArgs& a) {
 struct LeaseRef {
   uint64_t lease = 0, token = 0;
   void Add(CLI::App* cmd) {
-    cmd->add_option("--lease", lease, "Lease id")->required();
-    cmd->add_option("--token", token, "Fencing token to check (default: not checked)");
+    cmd->add_option("--lease", lease, "Lease id")->required()->check(UnsignedArg(1));
+    cmd->add_option("--token", token, "Fencing token to check (default: not checked)")->check(UnsignedArg());
   }
 };
 
@@ -96,7 +96,7 @@ void PrintDone(Context& ctx, const std::string& what, uint64_t lease, json extra
 // come from the lease.
 std::vector<AnnotationInput> ParseSubmitFile(const std::string& path, uint64_t* time_spent_ms) {
   std::vector<AnnotationInput> anns;
-  Check(ParseAnnotationsJson(ReadInputFile(path), &anns, time_spent_ms), "annotations");
+  Check(ParseAnnotationsJson(ReadInputFile(path), &anns, time_spent_ms), InputName(path));
   return anns;
 }
 
@@ -108,7 +108,7 @@ void RegisterLeaseCommands(CLI::App& app, Context& ctx) {
   lease->group("Queue");
   lease->add_option("--project", la->project, "Project name")->required();
   lease->add_option("--member", la->member, "Member name")->required();
-  lease->add_option("-n", la->n, "How many tasks (1..1000)")->capture_default_str()->check(CLI::Range(1, 1000));
+  lease->add_option("-n", la->n, "How many tasks (1..1000)")->capture_default_str()->check(UnsignedArg(1, 1000));
   lease->add_option("--stage", la->stage, "auto (by role), label or review")->capture_default_str();
   lease->callback([&ctx, la] { ctx.action = [&ctx, la] { CmdLease(ctx, *la); }; });
 
@@ -119,7 +119,7 @@ void RegisterLeaseCommands(CLI::App& app, Context& ctx) {
   renew->callback([&ctx, rn] {
     ctx.action = [&ctx, rn] {
       int64_t exp = 0;
-      Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& t) { return RenewLease(t, rn->lease, rn->token, &exp); }));
+      Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& t) { return RenewLease(t, rn->lease, rn->token, &exp); }));
       PrintDone(ctx, "renewed", rn->lease, {{"expires_at", FormatTime(exp)}});
     };
   });
@@ -130,7 +130,7 @@ void RegisterLeaseCommands(CLI::App& app, Context& ctx) {
   rl->Add(release);
   release->callback([&ctx, rl] {
     ctx.action = [&ctx, rl] {
-      Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& t) { return ReleaseLease(t, rl->lease, rl->token); }));
+      Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& t) { return ReleaseLease(t, rl->lease, rl->token); }));
       PrintDone(ctx, "released", rl->lease);
     };
   });
@@ -146,7 +146,7 @@ void RegisterLeaseCommands(CLI::App& app, Context& ctx) {
   skip->add_option("--reason", sk->reason, "Why (recorded with the lease)")->required();
   skip->callback([&ctx, sk] {
     ctx.action = [&ctx, sk] {
-      Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& t) { return SkipLease(t, sk->ref.lease, sk->ref.token, sk->reason); }));
+      Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& t) { return SkipLease(t, sk->ref.lease, sk->ref.token, sk->reason); }));
       PrintDone(ctx, "skipped", sk->ref.lease);
     };
   });
@@ -161,14 +161,14 @@ void RegisterLeaseCommands(CLI::App& app, Context& ctx) {
   submit->group("Queue");
   sb->ref.Add(submit);
   submit->add_option("--label", sb->file, "File with the annotations (JSON array or label object), - for stdin")->required();
-  submit->add_option("--time-spent", sb->time_spent_ms, "Milliseconds spent")->type_name("MS");
+  submit->add_option("--time-spent", sb->time_spent_ms, "Milliseconds spent")->type_name("MS")->check(UnsignedArg());
   submit->callback([&ctx, sb] {
     ctx.action = [&ctx, sb] {
       SubmitInput in;
       in.time_spent_ms = sb->time_spent_ms;
       in.annotations = ParseSubmitFile(sb->file, &in.time_spent_ms);
       uint64_t label = 0, seq = 0;
-      Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& t) {
+      Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& t) {
         return SubmitLease(t, sb->ref.lease, sb->ref.token, std::move(in), &label);
       }, &seq));
       PrintDone(ctx, "submitted", sb->ref.lease, {{"label", label}, {"sequence", seq}});
@@ -184,7 +184,7 @@ void RegisterLeaseCommands(CLI::App& app, Context& ctx) {
   accept->callback([&ctx, ra] {
     ctx.action = [&ctx, ra] {
       ReviewInput in;
-      Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& t) { return ReviewLease(t, ra->lease, ra->token, in, nullptr); }));
+      Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& t) { return ReviewLease(t, ra->lease, ra->token, in, nullptr); }));
       PrintDone(ctx, "accepted", ra->lease);
     };
   });
@@ -197,7 +197,7 @@ void RegisterLeaseCommands(CLI::App& app, Context& ctx) {
   CLI::App* reject = AddCommand(review, ctx, "reject", "Reject labels with a comment; the task goes back for rework");
   rj->ref.Add(reject);
   reject->add_option("--comment", rj->comment, "What to fix (opens an issue on each rejected label)")->required();
-  reject->add_option("--label", rj->labels, "Reject only this label (repeatable; default: all)");
+  reject->add_option("--label", rj->labels, "Reject only this label (repeatable; default: all)")->check(UnsignedArg(1));
   reject->callback([&ctx, rj] {
     ctx.action = [&ctx, rj] {
       ReviewInput in;
@@ -205,7 +205,7 @@ void RegisterLeaseCommands(CLI::App& app, Context& ctx) {
       in.comment = rj->comment;
       in.reject_label_ids = rj->labels;
       std::vector<uint64_t> issues;
-      Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& t) { return ReviewLease(t, rj->ref.lease, rj->ref.token, in, &issues); }));
+      Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& t) { return ReviewLease(t, rj->ref.lease, rj->ref.token, in, &issues); }));
       PrintDone(ctx, "rejected", rj->ref.lease, {{"issues", issues}});
     };
   });
@@ -217,7 +217,7 @@ void RegisterLeaseCommands(CLI::App& app, Context& ctx) {
   heartbeat->callback([&ctx, hb] {
     ctx.action = [&ctx, hb] {
       uint32_t renewed = 0;
-      Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& t) {
+      Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& t) {
         uint64_t member = 0;
         ANNODB_RETURN_IF_ERROR(FindMember(t, *hb, &member));
         return Heartbeat(t, member, &renewed);
@@ -237,7 +237,7 @@ void RegisterLeaseCommands(CLI::App& app, Context& ctx) {
   leases->add_option("--project", ls->project, "Only this project");
   leases->callback([&ctx, ls] {
     ctx.action = [&ctx, ls] {
-      Check(ctx.store().Read([&](ReadTxn& txn) {
+      Check(Read(ctx.store(), [&](ReadTxn& txn) {
         uint64_t member = 0, project = 0;
         ANNODB_RETURN_IF_ERROR(FindMember(txn, ls->member, &member));
         if (!ls->project.empty()) ANNODB_RETURN_IF_ERROR(FindProject(txn, ls->project, &project));

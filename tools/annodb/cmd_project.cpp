@@ -25,11 +25,13 @@ struct ProjectArgs {
 };
 
 void AddSettingOptions(CLI::App* cmd, ProjectArgs* a) {
-  cmd->add_option("--overlap", a->overlap, "Labels needed per asset from distinct members (1..100)");
-  cmd->add_option("--lease-ttl", a->lease_ttl, "Seconds a lease lasts")->type_name("SECONDS");
+  cmd->add_option("--overlap", a->overlap, "Labels needed per asset from distinct members (1..100)")
+      ->check(UnsignedArg(0, UINT32_MAX));
+  cmd->add_option("--lease-ttl", a->lease_ttl, "Seconds a lease lasts")->type_name("SECONDS")->check(UnsignedArg(0, UINT32_MAX));
   cmd->add_option("--review-fraction", a->review_fraction, "Share of labelled assets sent to review (0..1)");
   cmd->add_option("--gold-rate", a->gold_rate, "Share of gold tasks mixed into a member's stream (0..1)");
-  cmd->add_option("--max-leases", a->max_leases, "Leases a member may hold at once (0 = no limit)");
+  cmd->add_option("--max-leases", a->max_leases, "Leases a member may hold at once (0 = no limit)")
+      ->check(UnsignedArg(0, UINT32_MAX));
   cmd->add_option("--instructions", a->instructions, "Instructions shown to labellers")->type_name("TEXT");
 }
 
@@ -104,16 +106,16 @@ Status DatasetIds(const ReadTxn& txn, const std::vector<std::string>& names, std
 
 void CmdCreate(Context& ctx, ProjectArgs& a) {
   std::vector<FeatureDef> features;
-  Check(ParseOntologyJson(ReadInputFile(a.ontology), &features), "ontology '" + a.ontology + "'");
+  Check(ParseOntologyJson(ReadInputFile(a.ontology), &features), InputName(a.ontology));
   ProjectSettings settings;
   ApplySettings(a, &settings);
   uint64_t id = 0;
-  Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) {
+  Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) {
     std::vector<uint64_t> ids;
     ANNODB_RETURN_IF_ERROR(DatasetIds(txn, a.datasets, &ids));
     return CreateProject(txn, a.name, ids, features, settings, &id);
   }));
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     ProjectInfo p;
     ANNODB_RETURN_IF_ERROR(GetProject(txn, id, kCurrent, &p));
     if (!ctx.json()) PrintLine("created project " + a.name + " (id " + std::to_string(id) + ")");
@@ -123,7 +125,7 @@ void CmdCreate(Context& ctx, ProjectArgs& a) {
 }
 
 void CmdShow(Context& ctx, ProjectArgs& a) {
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     uint64_t id = 0, as_of = kCurrent;
     ANNODB_RETURN_IF_ERROR(FindProject(txn, a.name, &id));
     if (!a.as_of.empty()) ANNODB_RETURN_IF_ERROR(ResolveAsOf(txn, a.as_of, &as_of));
@@ -135,7 +137,7 @@ void CmdShow(Context& ctx, ProjectArgs& a) {
 }
 
 void CmdList(Context& ctx) {
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     std::vector<ProjectInfo> all;
     ANNODB_RETURN_IF_ERROR(ListProjects(txn, &all));
     if (ctx.json()) {
@@ -158,10 +160,10 @@ void CmdList(Context& ctx) {
 void CmdSet(Context& ctx, ProjectArgs& a) {
   std::vector<FeatureDef> features;
   bool new_ontology = !a.ontology.empty();
-  if (new_ontology) Check(ParseOntologyJson(ReadInputFile(a.ontology), &features), "ontology '" + a.ontology + "'");
+  if (new_ontology) Check(ParseOntologyJson(ReadInputFile(a.ontology), &features), InputName(a.ontology));
   PutOutcome outcome = PutOutcome::kUnchanged;
   uint64_t seq = 0;
-  Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) {
+  Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) {
     uint64_t id = 0;
     ANNODB_RETURN_IF_ERROR(FindProject(txn, a.name, &id));
     ProjectInfo p;
@@ -187,7 +189,7 @@ void CmdMemberAdd(Context& ctx, const std::string& name, const std::string& role
   Role role;
   if (!ParseRole(role_text, &role)) UsageError("--role must be labeler, reviewer or admin");
   MemberInfo m;
-  Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) {
+  Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) {
     uint64_t id = 0;
     ANNODB_RETURN_IF_ERROR(AddMember(txn, name, role, display, &id));
     return GetMember(txn, id, &m);
@@ -198,7 +200,7 @@ void CmdMemberAdd(Context& ctx, const std::string& name, const std::string& role
 
 void CmdMemberList(Context& ctx) {
   std::vector<MemberInfo> all;
-  Check(ctx.store().Read([&](ReadTxn& txn) { return ListMembers(txn, &all); }));
+  Check(Read(ctx.store(), [&](ReadTxn& txn) { return ListMembers(txn, &all); }));
   if (ctx.json()) {
     for (const MemberInfo& m : all) PrintJson(MemberJson(m));
     return;
@@ -211,7 +213,7 @@ void CmdMemberList(Context& ctx) {
 
 void CmdMemberSetActive(Context& ctx, const std::string& name, bool active) {
   PutOutcome o = PutOutcome::kUnchanged;
-  Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) {
+  Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) {
     uint64_t id = 0;
     ANNODB_RETURN_IF_ERROR(FindMember(txn, name, &id));
     MemberInfo m;

@@ -46,7 +46,7 @@ struct ListArgs {
 };
 
 void CmdList(Context& ctx, const ListArgs& a) {
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     uint64_t ds = 0;
     ANNODB_RETURN_IF_ERROR(FindDataset(txn, a.dataset, &ds));
     AssetPrinter printer(ctx, txn);
@@ -77,7 +77,7 @@ void CmdList(Context& ctx, const ListArgs& a) {
 void CmdFind(Context& ctx, const std::string& hex) {
   Hash128 hash;
   if (!Hash128::FromHex(hex, &hash)) UsageError("--hash '" + hex + "' is not 32 hexadecimal digits");
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     std::vector<uint64_t> ids;
     ANNODB_RETURN_IF_ERROR(FindAssetsByHash(txn, hash, &ids));
     AssetPrinter printer(ctx, txn);
@@ -94,7 +94,7 @@ void CmdFind(Context& ctx, const std::string& hex) {
 }
 
 void CmdDuplicates(Context& ctx, const std::string& dataset) {
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     uint64_t ds = 0;
     if (!dataset.empty()) ANNODB_RETURN_IF_ERROR(FindDataset(txn, dataset, &ds));
     DatasetNames names(txn);
@@ -167,7 +167,7 @@ void RegisterQueryCommands(CLI::App& app, Context& ctx) {
   list->add_option("--dataset", l->dataset, "Dataset to list")->type_name("NAME")->required();
   list->add_option("--after", l->after, "Start after this external id (the cursor of the previous page)")
       ->type_name("X");
-  list->add_option("--limit", l->limit, "At most N assets (default: all)")->type_name("N")->check(CLI::Range(1, 1000000000));
+  list->add_option("--limit", l->limit, "At most N assets (default: all)")->type_name("N")->check(UnsignedArg(1, 1000000000));
   list->callback([&ctx, l] { ctx.action = [&ctx, l] { CmdList(ctx, *l); }; });
   list->group("Assets");
 

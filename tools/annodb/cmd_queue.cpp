@@ -31,7 +31,7 @@ void CmdAdd(Context& ctx, const AddArgs& a) {
   }
   EnqueueResult r;
   uint64_t seq = 0;
-  Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) {
+  Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) {
     uint64_t project = 0;
     ANNODB_RETURN_IF_ERROR(FindProject(txn, a.project, &project));
     ANNODB_RETURN_IF_ERROR(FindDataset(txn, a.dataset, &o.dataset_id));
@@ -49,7 +49,7 @@ void CmdAdd(Context& ctx, const AddArgs& a) {
 }
 
 void CmdStats(Context& ctx, const std::string& project_name) {
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     uint64_t project = 0;
     ANNODB_RETURN_IF_ERROR(FindProject(txn, project_name, &project));
     QueueStatsInfo s;
@@ -112,7 +112,7 @@ void CmdPriority(Context& ctx, PriorityArgs& a) {
   if (!a.model.empty() && a.priority) UsageError("--from-model sets priorities from scores; drop --priority");
   if (!a.asset.id_text.empty() || !a.asset.external_id.empty()) a.asset.Validate();
   uint64_t changed = 0;
-  Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) {
+  Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) {
     uint64_t project = 0;
     ANNODB_RETURN_IF_ERROR(FindProject(txn, a.project, &project));
     if (a.batch) return SetBatchPriority(txn, project, a.batch, *a.priority, &changed);
@@ -128,7 +128,7 @@ void CmdPriority(Context& ctx, PriorityArgs& a) {
 
 void CmdTask(Context& ctx, const std::string& project_name, AssetRef& ref) {
   ref.Validate();
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     uint64_t project = 0, asset = 0;
     ANNODB_RETURN_IF_ERROR(FindProject(txn, project_name, &project));
     ANNODB_RETURN_IF_ERROR(ref.Resolve(txn, &asset));
@@ -170,7 +170,7 @@ void RegisterQueueCommands(CLI::App& app, Context& ctx) {
   CLI::App* p = AddCommand(group, ctx, "priority", "Change the priority of a task, a batch, or from a model's scores");
   p->add_option("--project", pr->project, "Project name")->required();
   pr->asset.AddOptions(p);
-  p->add_option("--batch", pr->batch, "Every task of this batch");
+  p->add_option("--batch", pr->batch, "Every task of this batch")->check(UnsignedArg(1));
   p->add_option("--from-model", pr->model, "Priority = 1 - the model's lowest score (lowest confidence first)");
   p->add_option("--model-version", pr->model_version, "With --from-model: only this version");
   p->add_option("--priority", pr->priority, "The new priority");

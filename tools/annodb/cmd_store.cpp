@@ -140,7 +140,7 @@ void RegisterStoreCommands(CLI::App& app, Context& ctx) {
   auto max_problems = std::make_shared<size_t>(1000);
   CLI::App* verify = AddCommand(&app, ctx, "verify",
                                 "Check every checksum and every index against its records (exit 1 on problems)");
-  verify->add_option("--max-problems", *max_problems, "List at most N problems (0 = all)")->type_name("N");
+  verify->add_option("--max-problems", *max_problems, "List at most N problems (0 = all)")->type_name("N")->check(UnsignedArg());
   verify->callback([&ctx, max_problems] { ctx.action = [&ctx, max_problems] { CmdVerify(ctx, *max_problems); }; });
   verify->group("Store");
 

@@ -75,7 +75,8 @@ MetaEntry ParseSetTime(const std::string& key, const std::string& value) {
   m.key = key;
   m.kind = MetaKind::kTime;
   if (!ParseRfc3339(value, &m.i))
-    UsageError("--set-time " + key + ": '" + value + "' is not an RFC 3339 time (e.g. 2024-05-01T12:00:00Z)");
+    UsageError("--set-time " + key + ": '" + value + "' is not an RFC 3339 time (e.g. 2024-05-01T12:00:00Z) in years 0000..9999 UTC, "
+               "to the microsecond");
   return m;
 }
 
@@ -122,7 +123,7 @@ void CmdUpdate(Context& ctx, UpdateArgs& a) {
   uint64_t id = 0, seq = 0, version = 0;
   PutOutcome outcome = PutOutcome::kUnchanged;
   std::string rendered;  // the version now current, as JSON (rendered inside the transaction)
-  Check(ctx.store().Write(
+  Check(Write(ctx.store(), 
       ctx.actor(),
       [&](WriteTxn& txn) {
         ANNODB_RETURN_IF_ERROR(a.ref.Resolve(txn, &id));

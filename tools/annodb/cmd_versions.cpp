@@ -23,7 +23,7 @@ std::string DescribeRun(const ChangeRun& r) {
 }
 
 void CmdLog(Context& ctx, const LogArgs& a) {
-  Check(ctx.store().Read([&](ReadTxn& txn) {
+  Check(Read(ctx.store(), [&](ReadTxn& txn) {
     Table t({"SEQUENCE", "TIME", "ACTOR", "CHANGES"});
     uint64_t since = a.since;
     size_t printed = 0;
@@ -72,14 +72,14 @@ json SnapshotJson(const SnapshotInfo& s) {
 
 void CmdSnapshotCreate(Context& ctx, const std::string& name) {
   SnapshotInfo info;
-  Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) { return txn.CreateSnapshot(name, &info); }));
+  Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) { return txn.CreateSnapshot(name, &info); }));
   if (ctx.json()) PrintJson(SnapshotJson(info));
   else PrintLine("created snapshot " + info.name + " at sequence " + std::to_string(info.sequence));
 }
 
 void CmdSnapshotList(Context& ctx) {
   std::vector<SnapshotInfo> list;
-  Check(ctx.store().Read([&](ReadTxn& txn) { return txn.ListSnapshots(&list); }));
+  Check(Read(ctx.store(), [&](ReadTxn& txn) { return txn.ListSnapshots(&list); }));
   if (ctx.json()) {
     for (const SnapshotInfo& s : list) PrintJson(SnapshotJson(s));
     return;
@@ -94,7 +94,7 @@ void CmdSnapshotList(Context& ctx) {
 }
 
 void CmdSnapshotDelete(Context& ctx, const std::string& name) {
-  Check(ctx.store().Write(ctx.actor(), [&](WriteTxn& txn) { return txn.DeleteSnapshot(name); }));
+  Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) { return txn.DeleteSnapshot(name); }));
   if (ctx.json()) PrintJson({{"name", name}, {"deleted", true}});
   else PrintLine("deleted snapshot " + name);
 }
@@ -104,8 +104,8 @@ void CmdSnapshotDelete(Context& ctx, const std::string& name) {
 void RegisterVersionCommands(CLI::App& app, Context& ctx) {
   auto l = std::make_shared<LogArgs>();
   CLI::App* log = AddCommand(&app, ctx, "log", "The changefeed: what each commit changed, oldest first");
-  log->add_option("--since", l->since, "Only commits after sequence SEQ")->type_name("SEQ");
-  log->add_option("--limit", l->limit, "At most N commits (default: all)")->type_name("N")->check(CLI::Range(1, 1000000000));
+  log->add_option("--since", l->since, "Only commits after sequence SEQ")->type_name("SEQ")->check(UnsignedArg());
+  log->add_option("--limit", l->limit, "At most N commits (default: all)")->type_name("N")->check(UnsignedArg(1, 1000000000));
   log->callback([&ctx, l] { ctx.action = [&ctx, l] { CmdLog(ctx, *l); }; });
   log->group("Versions");
 

@@ -122,6 +122,10 @@ std::string FormatMetaValue(const MetaEntry& m) {
   return "?";
 }
 
+std::string CountOf(uint64_t n, std::string_view singular, std::string_view plural) {
+  return std::to_string(n) + " " + std::string(n == 1 ? singular : plural);
+}
+
 std::string Ellipsize(std::string_view text, size_t max) {
   if (Width(text) <= max) return std::string(text);
   std::string out;

@@ -47,6 +47,8 @@ std::string DescribeProvenance(const ProvenanceInfo& p);
 // A metadata value as shown to people: "A" (quoted string), 12.5, true, 2024-...Z.
 std::string FormatMetaValue(const MetaEntry& m);
 const char* MetaKindName(MetaKind kind);
+// "1 batch", "2 batches": a count with the singular or the plural noun.
+std::string CountOf(uint64_t n, std::string_view singular, std::string_view plural);
 // Shortens text to at most `max` characters (UTF-8 aware), adding "...".
 std::string Ellipsize(std::string_view text, size_t max);
 

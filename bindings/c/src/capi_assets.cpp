@@ -7,6 +7,7 @@
 
 #include "annodb/asset_json.h"
 #include "annodb/assets.h"
+#include "annodb/json_input.h"
 #include "internal.h"
 
 namespace annodb::capi {
@@ -59,7 +60,7 @@ Status PutOutcomeCode(PutOutcome o, int* outcome) {
 // keys to remove (null values).
 Status ParseMetadataUpdate(const char* text, std::vector<MetaEntry>* set, std::vector<std::string>* unset) {
   std::string_view sv(text);
-  if (!ValidUtf8(sv)) return Status::InvalidArgument("metadata update is not valid UTF-8");
+  ANNODB_RETURN_IF_ERROR(CheckJsonInput(sv).WithContext("metadata update"));
   json j = json::parse(sv.begin(), sv.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::InvalidArgument("metadata update is not valid JSON");
   if (!j.is_object()) return Status::InvalidArgument("metadata update must be a JSON object");

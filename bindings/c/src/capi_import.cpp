@@ -92,7 +92,8 @@ void GiveReportJson(const ImportReport& r, char** out, size_t* out_len) {
   nlohmann::json j = {{"lines", r.lines},       {"created", r.created},
                       {"updated", r.updated},   {"unchanged", r.unchanged},
                       {"job_id", r.job_id},     {"first_sequence", r.first_sequence},
-                      {"last_sequence", r.last_sequence}, {"batches", r.batches}};
+                      {"last_sequence", r.last_sequence}, {"batches", r.batches},
+                      {"dataset_created", r.dataset_created}};
   GiveText(j.dump(), out, out_len);
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "annodb/assets.h"
+#include "annodb/json_input.h"
 #include "annodb/label_json.h"
 #include "annodb/labels.h"
 #include "annodb/ls_import.h"
@@ -44,7 +45,7 @@ Status RequireInputFile(const char* path) {
 // Parses a JSON object argument.
 Status ParseObject(const char* text, const char* what, json* out) {
   std::string_view sv(text);
-  if (!ValidUtf8(sv)) return Status::InvalidArgument(std::string(what) + " is not valid UTF-8");
+  ANNODB_RETURN_IF_ERROR(CheckJsonInput(sv).WithContext(what));
   *out = json::parse(sv.begin(), sv.end(), nullptr, /*allow_exceptions=*/false);
   if (out->is_discarded()) return Status::InvalidArgument(std::string(what) + " is not valid JSON");
   if (!out->is_object()) return Status::InvalidArgument(std::string(what) + " must be a JSON object");

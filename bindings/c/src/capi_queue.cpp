@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "annodb/assets.h"
+#include "annodb/json_input.h"
 #include "annodb/label_json.h"
 #include "annodb/members.h"
 #include "annodb/projects.h"
@@ -28,7 +29,7 @@ using ojson = nlohmann::ordered_json;
 Status ParseWhere(const char* where_json, std::vector<std::pair<std::string, std::string>>* out) {
   if (!where_json) return Status::OK();
   std::string_view sv(where_json);
-  if (!ValidUtf8(sv)) return Status::InvalidArgument("where_json is not valid UTF-8");
+  ANNODB_RETURN_IF_ERROR(CheckJsonInput(sv).WithContext("where_json"));
   json j = json::parse(sv.begin(), sv.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::InvalidArgument("where_json is not valid JSON");
   if (!j.is_object()) return Status::InvalidArgument("where_json must be a JSON object of key: \"value\"");

@@ -94,6 +94,10 @@ struct ImportReport {
   uint64_t job_id = 0;   // 0 when nothing was written
   uint64_t first_sequence = 0, last_sequence = 0;  // commits of this import; 0 when none
   uint64_t batches = 0;  // write batches run (committed or, when all rows were unchanged, rolled back)
+  // This import created the dataset: decided inside the write transaction
+  // that created it, so of two concurrent imports into a missing dataset
+  // exactly one reports it.
+  bool dataset_created = false;
 };
 
 // Imports a JSON Lines file into `dataset`. `path` "-" reads standard input.

@@ -59,11 +59,17 @@ std::string AssetToJson(const RecordView& v, std::string_view dataset_name);
 std::string ProvenanceToJson(const RecordView& v);
 
 // RFC 3339 conversion for time metadata. Parse accepts
-// YYYY-MM-DD(T|t| )HH:MM:SS[.fraction](Z|z|+HH:MM|-HH:MM), truncating the
-// fraction to microseconds; false for anything else (or an impossible date).
-// Format prints UTC: "2024-05-01T12:00:00Z", with ".ffffff" when the
-// microseconds are not zero.
+// YYYY-MM-DD(T|t| )HH:MM:SS[.fraction](Z|z|+HH:MM|-HH:MM) with a fraction of
+// up to 9 digits, of which those past the sixth (below a microsecond) must
+// be 0; false for anything else, for an impossible date, and for an instant
+// Format cannot print with a four-digit year (see Rfc3339Printable), so what
+// Parse accepts prints back as the same instant. Format prints UTC:
+// "2024-05-01T12:00:00Z", with ".ffffff" when the microseconds are not zero.
 bool ParseRfc3339(std::string_view s, int64_t* micros);
 std::string FormatRfc3339(int64_t micros);
+// True for the instants from 0000-01-01T00:00:00Z to
+// 9999-12-31T23:59:59.999999Z: those FormatRfc3339 prints in a form that
+// ParseRfc3339 reads back. Stored time values must be in this range.
+bool Rfc3339Printable(int64_t micros);
 
 }  // namespace annodb

@@ -48,7 +48,8 @@ Status LabelToJson(const ReadTxn& txn, const RecordView& label, std::string* out
 
 struct LabelImportReport {
   uint64_t lines = 0, created = 0, updated = 0, unchanged = 0;
-  uint64_t job_id = 0, batches = 0;
+  uint64_t job_id = 0;   // 0 when nothing changed (nothing was written)
+  uint64_t batches = 0;  // write batches run (a batch that changes nothing commits nothing)
 };
 
 // Imports a JSON Lines file of labels ("-" = standard input), all or
@@ -56,7 +57,10 @@ struct LabelImportReport {
 // line against its project's ontology and asset without writing; a bad line
 // is refused with its line number and nothing is written. A second pass
 // writes in batches of `batch_rows` (one commit each). Upserts: importing
-// the same file twice changes nothing.
+// the same file twice changes nothing, and an import that changes nothing
+// writes nothing (no commit, no job id). Errors: NotFound (no such file),
+// InvalidArgument (a directory, an input without labels, a bad line), and
+// the store's errors.
 Status ImportLabelsJsonl(Store& store, const std::string& path, const Actor& actor, size_t batch_rows,
                          LabelImportReport* report);
 

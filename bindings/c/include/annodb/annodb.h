@@ -407,7 +407,8 @@ typedef struct annodb_import_report {
  *                the import got, on failure too.
  *   report_json: optional; on success a JSON object {"lines":..,"created":..,
  *                "updated":..,"unchanged":..,"job_id":..,"first_sequence":..,
- *                "last_sequence":..,"batches":..}; free it with annodb_free.
+ *                "last_sequence":..,"batches":..,"dataset_created":..}; free
+ *                it with annodb_free.
  *   report_len:  optional; its length.
  * Runs on the calling thread; other threads may use the store meanwhile
  * (the writer is taken once per batch). Errors: ANNODB_INVALID_ARGUMENT (a bad

@@ -43,16 +43,36 @@
 
 namespace annodb {
 
+// What to do with several annotations (or predictions of one model
+// version) on one task that map to the same label key (project, asset,
+// source, author): the store keeps one live label per key.
+enum class LsSameAuthor : uint8_t {
+  kRefuse = 0,    // refuse the import, naming the task and the annotations
+  kVersions = 1,  // keep each as a version of one label, in file order (the last is current)
+};
+
+// Default of LsImportOptions::clamp_tolerance_percent.
+inline constexpr double kLsDefaultClampTolerancePercent = 2.0;
+
 struct LsImportOptions {
   std::string project;          // required
   std::string dataset;          // required
-  std::string data_key;         // task data key holding the asset URI (empty: first string)
+  std::string data_key;         // task data key holding the asset URI (empty: the key the results point at)
   std::string external_id_key;  // task data key holding the external id (empty: "ls-<id>")
+  std::string default_author;   // member for annotations without completed_by (empty: "ls-unknown-author")
+  bool clamp_boxes = false;     // clamp boxes a little outside the image instead of refusing them
+  double clamp_tolerance_percent = kLsDefaultClampTolerancePercent;  // how far outside (0 < t <= 10)
+  LsSameAuthor same_author = LsSameAuthor::kRefuse;
 };
 
+// Counts. Each annotation or prediction of the file is counted once, in
+// labels, predictions, earlier_versions, unchanged or cancelled_skipped.
 struct LsImportReport {
   uint64_t tasks = 0, assets_created = 0, labels = 0, predictions = 0, unchanged = 0;
+  uint64_t earlier_versions = 0;    // stored as earlier versions (LsSameAuthor::kVersions)
   uint64_t members_created = 0, cancelled_skipped = 0, results_skipped = 0;
+  uint64_t boxes_clamped = 0;       // boxes of the file clamped to the image (clamp_boxes)
+  uint64_t default_author_used = 0; // annotations without completed_by
   bool project_created = false;
   std::map<std::string, uint64_t> skipped_types;  // result type -> count
 };

@@ -95,8 +95,8 @@ Status PercentPoint(const std::string& what, double x, double y) {
 
 Status NeedSize(uint32_t w, uint32_t h) {
   if (w && h) return Status::OK();
-  return Bad("the image size is unknown: the result has no original_width/original_height, nor has any other result "
-             "of the task or the stored asset; import the assets with their width and height first");
+  return Bad("the image size is unknown: neither this result, another result of the task nor the stored asset "
+             "gives original_width/original_height; import the assets with their width and height first");
 }
 
 // A box in percent (x, y, w, h) to pixels, clamped within `tol` percent.

@@ -9,6 +9,16 @@
 using namespace annodb;
 
 namespace {
+// An asset as an asset import would have stored it, with its size.
+AssetInput Sized(const std::string& external_id, const std::string& uri, uint32_t width, uint32_t height) {
+  AssetInput a;
+  a.external_id = external_id;
+  a.uri = uri;
+  a.width = width;
+  a.height = height;
+  return a;
+}
+
 std::string Fixture(const std::string& name) { return std::string(ANNODB_SOURCE_DIR) + "/tests/labels/fixtures/" + name; }
 
 struct Real {
@@ -145,11 +155,7 @@ TEST_CASE("Label Studio, real export: annotations without completed_by and boxes
   CHECK(s.message().rfind("task 1: annotations[0]: result[0] (docling, rectanglelabels): the image size is unknown", 0) == 0);
   // With the assets' sizes known (imported before), it imports; the stored
   // assets keep their fields.
-  AssetInput page1;
-  page1.external_id = "ls-1";
-  page1.uri = "s3://pages/page-1.png";
-  page1.width = 1000;
-  page1.height = 1400;
+  AssetInput page1 = Sized("ls-1", "s3://pages/page-1.png", 1000, 1400);
   page1.metadata.push_back({"scanner", MetaKind::kString, "A4-3", 0, 0, false});
   AssetInput page2 = page1;
   page2.external_id = "ls-2";
@@ -192,12 +198,7 @@ TEST_CASE("Label Studio, docs: a file holding one task object; the key named by 
   Real run;
   Status s = run.Import("ls_docs_task.json");
   CHECK(s.message().rfind("task 1: annotations[0]: result[0] (tag, rectanglelabels): the image size is unknown", 0) == 0);
-  AssetInput img;
-  img.external_id = "ls-1";
-  img.uri = "https://example.com/opensource/label-studio/1.jpg";
-  img.width = 800;
-  img.height = 600;
-  run.PutAssets({img});
+  run.PutAssets({Sized("ls-1", "https://example.com/opensource/label-studio/1.jpg", 800, 600)});
   s = run.Import("ls_docs_task.json");
   INFO(s.ToString());
   REQUIRE(s.ok());

@@ -2,6 +2,7 @@
 #include "annodb/ls_import.h"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -411,8 +412,8 @@ class LsImporter {
       PutOutcome o;
       bool prediction = p.label.source == LabelSource::Model;
       ANNODB_RETURN_IF_ERROR(PutLabel(t_, std::move(p.label), nullptr, &o).WithContext(p.where));
-      if (i + 1 < pending->size()) ++r_->earlier_versions;
-      else if (o == PutOutcome::kUnchanged) ++r_->unchanged;
+      if (o == PutOutcome::kUnchanged) ++r_->unchanged;  // equal to the version before it: nothing written
+      else if (i + 1 < pending->size()) ++r_->earlier_versions;
       else if (prediction) ++r_->predictions;
       else ++r_->labels;
     }
@@ -441,10 +442,19 @@ Status ImportLabelStudio(Store& store, const std::string& path, const Actor& act
     return Status::InvalidArgument("the clamp tolerance must be more than 0 and at most 10 percent");
   if (options.same_author != LsSameAuthor::kRefuse && options.same_author != LsSameAuthor::kVersions)
     return Status::InvalidArgument("unknown same-author rule");
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return Status::InvalidArgument("'" + path + "' is a directory, not a Label Studio file");
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::IOError("cannot read '" + path + "'");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text;
+  try {  // libstdc++ reports a failing read(2) by throwing, whatever the stream's exception mask
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::ios_base::failure&) {
+    return Status::IOError("cannot read '" + path + "'");
+  }
   if (in.bad()) return Status::IOError("cannot read '" + path + "'");
+  if (text.empty()) return Status::InvalidArgument("'" + path + "' is empty; a Label Studio file is an array of tasks");
   if (!ValidUtf8(text)) return Status::InvalidArgument("'" + path + "' is not valid UTF-8");
   Json tasks = Json::parse(text, nullptr, false);
   text.clear();

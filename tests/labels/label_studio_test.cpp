@@ -138,6 +138,11 @@ TEST_CASE("a bad Label Studio export is refused whole") {
   // Inferred as multi-label (two choices in one result): imports.
   CHECK(ImportLabelStudio(*store, path, Actor::Person("m"), Options(), &r).ok());
   CHECK(ImportLabelStudio(*store, dir.sub("missing.json"), Actor::Person("m"), Options(), &r).code() == Code::kIOError);
+  // A directory or an empty file: plain messages, no library exception text.
+  Status d = ImportLabelStudio(*store, dir.path(), Actor::Person("m"), Options(), &r);
+  CHECK(d.message() == "'" + dir.path() + "' is a directory, not a Label Studio file");
+  std::ofstream(path, std::ios::trunc).flush();
+  CHECK(ImportLabelStudio(*store, path, Actor::Person("m"), Options(), &r).message().find("is empty") != std::string::npos);
 }
 
 namespace {
@@ -222,6 +227,15 @@ TEST_CASE("Label Studio: two annotations by one author are refused, or kept as v
   REQUIRE(run.store->Sequence(&seq2).ok());
   CHECK(seq2 == seq);
   CHECK(run.Versions(ids[0]).size() == 2);
+  // A file whose first annotation equals the current version: that one is
+  // counted unchanged, not as an earlier version written.
+  std::string swapped = Task(R"({"completed_by": 1, "result": [)" + Box(R"(, "rectanglelabels": ["truck"])") + R"(]},
+                                {"completed_by": 1, "result": [)" + Box(R"(, "rectanglelabels": ["car"])") + "]}");
+  REQUIRE(run.Import(swapped, o).ok());
+  CHECK(run.r.unchanged == 1);
+  CHECK(run.r.labels == 1);
+  CHECK(run.r.earlier_versions == 0);
+  CHECK(run.Versions(ids[0]).size() == 3);
 
   // Two predictions of one model version on a task are the same label too.
   LsRun preds;

@@ -93,6 +93,58 @@ Status PercentPoint(const std::string& what, double x, double y) {
   return Status::OK();
 }
 
+// Byte offset of code point `cp` in UTF-8 `s` (cp may be the end); npos
+// when out of range.
+size_t ByteOfCodePoint(const std::string& s, uint64_t cp) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
+    if (n++ == cp) return i;
+  }
+  return n == cp ? s.size() : std::string::npos;
+}
+
+// Code point index of UTF-16 offset `u16` in UTF-8 `s`; false when out of
+// range or inside a surrogate pair.
+bool CodePointOfUtf16(const std::string& s, uint64_t u16, uint64_t* cp) {
+  uint64_t units = 0, n = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
+    if (units == u16) return (*cp = n), true;
+    if (units > u16 || i == s.size()) return false;
+    units += static_cast<unsigned char>(s[i]) >= 0xF0 ? 2 : 1;  // 4-byte UTF-8 = a surrogate pair
+    ++n;
+  }
+  return false;
+}
+
+// The text at code points [start, end) of `s`, or false when out of range.
+bool Slice(const std::string& s, uint64_t start, uint64_t end, std::string* out) {
+  size_t b = ByteOfCodePoint(s, start), e = ByteOfCodePoint(s, end);
+  if (b == std::string::npos || e == std::string::npos || e < b) return false;
+  *out = s.substr(b, e - b);
+  return true;
+}
+
+// A span's offsets checked against value.text, the text Label Studio shows
+// for it. Label Studio counts UTF-16 code units (a browser's string
+// offsets), annodb code points: they differ after a character outside the
+// Basic Multilingual Plane (an emoji), and are converted then.
+Status CheckSpanText(const Json& v, const std::string& text, uint32_t* start, uint32_t* end) {
+  const Json* t = Find(v, "text");
+  if (!t || !t->is_string() || text.empty()) return Status::OK();
+  std::string want = t->get<std::string>(), got;
+  if (Slice(text, *start, *end, &got) && got == want) return Status::OK();
+  uint64_t s = 0, e = 0;
+  std::string u16;
+  if (CodePointOfUtf16(text, *start, &s) && CodePointOfUtf16(text, *end, &e) && Slice(text, s, e, &u16) && u16 == want) {
+    *start = static_cast<uint32_t>(s), *end = static_cast<uint32_t>(e);
+    return Status::OK();
+  }
+  return Bad("value.text " + Show(want) + " is not the task's text at [" + std::to_string(*start) + ", " +
+             std::to_string(*end) + ") (which holds " + Show(got) + ")");
+}
+
 Status NeedSize(uint32_t w, uint32_t h) {
   if (w && h) return Status::OK();
   return Bad("the image size is unknown: neither this result, another result of the task nor the stored asset "
@@ -309,6 +361,7 @@ Status ConvertResult(const Json& r, const std::string& type, const FeatureDef& f
                    " are not character offsets (labels on audio or video regions are not supported)");
     a->span_start = static_cast<uint32_t>(start);
     a->span_end = static_cast<uint32_t>(end);
+    ANNODB_RETURN_IF_ERROR(CheckSpanText(v, asset.text, &a->span_start, &a->span_end));
     ANNODB_RETURN_IF_ERROR(RegionClass(v, type, &a->class_name));
   } else {
     ANNODB_RETURN_IF_ERROR(NeedSize(W, H));

@@ -348,3 +348,26 @@ TEST_CASE("Label Studio: a result of the wrong kind for its feature is named as 
         "task 2: annotations[0]: result[0] (road, rectanglelabels): feature 'road' of project 'ls-street' is a "
         "polygon feature; a rectanglelabels result cannot be stored in it");
 }
+
+TEST_CASE("Label Studio: span offsets are checked against value.text; UTF-16 offsets after an emoji are converted") {
+  // "I \U0001F600 Zürich": Label Studio's UTF-16 offsets put "Zürich" at [5, 11), code points at [4, 10).
+  auto task = [](int start, int end, const std::string& text) {
+    return std::string(R"([{"id": 1, "data": {"text": "I \ud83d\ude00 Zürich"}, "annotations": [{"completed_by": 1,
+        "result": [{"type": "labels", "from_name": "e", "value": {"start": )") + std::to_string(start) + ", \"end\": " +
+           std::to_string(end) + R"(, "text": ")" + text + R"(", "labels": ["LOC"]}}]}]}])";
+  };
+  LsRun run;
+  REQUIRE(run.Import(task(5, 11, "Zürich")).ok());
+  std::vector<uint64_t> ids = run.Labels();
+  REQUIRE(ids.size() == 1);
+  LabelInput l = run.Versions(ids[0]).back();
+  CHECK(l.annotations.at(0).span_start == 4);
+  CHECK(l.annotations.at(0).span_end == 10);
+  LsRun cp;  // code point offsets that match are kept
+  REQUIRE(cp.Import(task(4, 10, "Zürich")).ok());
+  CHECK(cp.Versions(cp.Labels().at(0)).back().annotations.at(0).span_start == 4);
+  LsRun bad;
+  Status s = bad.Import(task(0, 1, "Zürich"));
+  CHECK(s.message() == "task 1: annotations[0]: result[0] (e, labels): value.text \"Zürich\" is not the task's text at "
+                       "[0, 1) (which holds \"I\")");
+}

@@ -267,7 +267,7 @@ Status InferOntology(const Json& tasks, std::vector<FeatureDef>* out) {
           if (k == out->size()) {
             out->push_back({name, kind, {}, {}, false});
             first.push_back({type, where});
-          } else if (!Fits(type, (*out)[k].kind) || (first[k].type == "textarea") != (type == "textarea")) {
+          } else if (!Fits(type, (*out)[k].kind)) {
             return Bad(where + ": a " + type + " result, but " + first[k].where + " made '" + name + "' a " +
                        first[k].type + " feature");
           }

@@ -201,7 +201,7 @@ class LsImporter {
         return Bad("the results' image size " + size + " differs from the stored asset '" + in.external_id + "' (" +
                    std::to_string(stored.width) + "x" + std::to_string(stored.height) + ")");
       if (!in.text.empty() && !stored.text.empty() && in.text != stored.text)
-        return Bad("data.text differs from the stored asset '" + in.external_id + "''s text");
+        return Bad("data.text differs from the text of the stored asset '" + in.external_id + "'");
       if (!stored.width && in.width) stored.width = in.width, stored.height = in.height;
       if (stored.text.empty()) stored.text = in.text;
       in = std::move(stored);

@@ -246,3 +246,11 @@ TEST_CASE("Label Studio, real export: a polygon by a numeric completed_by import
   CHECK(l[0].time_spent_ms == 8650);
   CHECK(run.Verifies());
 }
+
+TEST_CASE("Label Studio, real export: an image size unlike the stored asset's is refused, the asset unchanged") {
+  Real run;
+  run.PutAssets({Sized("ls-87", "s3://planes/example.png", 256, 256)});
+  Status s = run.Import("ls_converter_json_min.json");
+  CHECK(s.message() == "task 87: the results' image size 128x128 differs from the stored asset 'ls-87' (256x256)");
+  CHECK(run.Asset("ls-87").width == 256);
+}

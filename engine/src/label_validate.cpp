@@ -184,6 +184,11 @@ class AnnotationChecker {
 };
 }  // namespace
 
+Status ValidateAnnotation(const FeatureDef& feature, const AssetInput& asset, const std::string& where,
+                          AnnotationInput* a) {
+  return AnnotationChecker(asset, a, where).Check(feature);
+}
+
 Status ValidateLabel(const ProjectInfo& project, const AssetInput& asset, LabelInput* label) {
   if (label->annotations.size() > 10000) return Status::InvalidArgument("a label may hold at most 10000 annotations");
   std::set<std::string> single;  // features that allow one annotation per label

@@ -1,125 +1,118 @@
 // ImportLabelStudio: a Label Studio JSON export into a project (see ls_import.h).
 #include "annodb/ls_import.h"
 
-#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
+#include <set>
 
+#include "annodb/asset_import.h"
 #include "annodb/assets.h"
 #include "annodb/labels.h"
 #include "annodb/members.h"
 #include "annodb/projects.h"
+#include "ls_results.h"
 #include "text_checks.h"
 
 namespace annodb {
 namespace {
-using nlohmann::json;
+using ls::Find;
+using ls::Json;
+using ls::Show;
 
-Status Bad(const std::string& where, const std::string& why) { return Status::InvalidArgument(where + ": " + why); }
+constexpr char kPlaceholderAuthor[] = "ls-unknown-author";
+constexpr double kMaxLeadTimeSeconds = 1e9;  // about 31 years
 
-bool Handled(const std::string& type) {
-  return type == "choices" || type == "rectanglelabels" || type == "polygonlabels" || type == "keypointlabels" ||
-         type == "labels" || type == "textarea" || type == "taxonomy";
-}
+Status Bad(const std::string& why) { return Status::InvalidArgument(why); }
 
-std::vector<std::string> Strings(const json& v) {
-  std::vector<std::string> out;
-  if (v.is_array())
-    for (const json& s : v)
-      if (s.is_string()) out.push_back(s.get<std::string>());
-  return out;
-}
-
-// The leaves of taxonomy paths: [["Animal", "Cat"], ["Plant"]] -> Cat, Plant.
-std::vector<std::string> TaxonomyLeaves(const json& v) {
-  std::vector<std::string> out;
-  if (v.is_array())
-    for (const json& path : v)
-      if (path.is_array() && !path.empty() && path.back().is_string()) out.push_back(path.back().get<std::string>());
-  return out;
-}
-
-void AddUnique(std::vector<std::string>* list, const std::vector<std::string>& items) {
-  for (const std::string& s : items)
-    if (std::find(list->begin(), list->end(), s) == list->end()) list->push_back(s);
-}
-
-// Infers an ontology from every result in the export.
-Status InferOntology(const json& tasks, std::vector<FeatureDef>* out) {
-  auto feature = [&](const std::string& name, FeatureKind kind) -> FeatureDef* {
-    for (FeatureDef& f : *out)
-      if (f.name == name) return &f;
-    out->push_back({name, kind, {}, {}, false});
-    return &out->back();
-  };
-  for (const json& task : tasks) {
-    for (const char* group : {"annotations", "predictions"}) {
-      if (!task.contains(group) || !task[group].is_array()) continue;
-      for (const json& ann : task[group]) {
-        if (!ann.contains("result") || !ann["result"].is_array()) continue;
-        for (const json& r : ann["result"]) {
-          std::string type = r.value("type", std::string());
-          std::string name = r.value("from_name", std::string());
-          if (!Handled(type) || name.empty() || !r.contains("value") || !r["value"].is_object()) continue;
-          const json& v = r["value"];
-          if (type == "choices") {
-            std::vector<std::string> c = Strings(v.value("choices", json::array()));
-            FeatureDef* f = feature(name, FeatureKind::Classification);
-            if (c.size() > 1) f->kind = FeatureKind::MultiClassification;
-            AddUnique(&f->options, c);
-          } else if (type == "taxonomy") {
-            AddUnique(&feature(name, FeatureKind::MultiClassification)->options, TaxonomyLeaves(v.value("taxonomy", json::array())));
-          } else if (type == "textarea") {
-            feature(name, FeatureKind::Text);
-          } else {
-            FeatureKind k = type == "rectanglelabels" ? FeatureKind::BBox
-                            : type == "polygonlabels" ? FeatureKind::Polygon
-                            : type == "keypointlabels" ? FeatureKind::Point
-                                                       : FeatureKind::Span;
-            AddUnique(&feature(name, k)->classes, Strings(v.value(type, json::array())));
-          }
-        }
-      }
+// Every result of a task (annotations and predictions), with its place
+// ("annotations[0]: result[2]").
+template <typename Fn>
+void ForEachResult(const Json& task, Fn&& fn) {
+  for (const char* group : {"annotations", "predictions"}) {
+    const Json* anns = Find(task, group);
+    if (!anns || !anns->is_array()) continue;
+    for (size_t a = 0; a < anns->size(); ++a) {
+      const Json* results = Find((*anns)[a], "result");
+      if (!results || !results->is_array()) continue;
+      for (size_t i = 0; i < results->size(); ++i)
+        fn((*results)[i], std::string(group) + "[" + std::to_string(a) + "]: result[" + std::to_string(i) + "]");
     }
   }
-  if (out->empty()) return Status::InvalidArgument("the export holds no results of a supported type to infer an ontology from");
-  return ValidateOntology(*out);
 }
 
-double Num(const json& v, const char* key, const std::string& where, Status* err) {
-  if (!v.contains(key) || !v[key].is_number()) {
-    if (err->ok()) *err = Bad(where, std::string("value.") + key + " must be a number");
-    return 0;
+// The data key the task's results point at: "source": "$image", else
+// "to_name" when it names a data key. Keys holding text come last: a text
+// task's URI is only a fallback, and an image task may carry a caption.
+Status PointedKey(const Json& data, const Json& task, std::string* key, std::set<std::string>* types) {
+  std::vector<std::string> keys;
+  std::map<std::string, std::set<std::string>> by_key;
+  ForEachResult(task, [&](const Json& r, const std::string&) {
+    std::string k, type;
+    if (!ls::OptString(r, "source", "", &k).ok() || k.empty() || k[0] != '$') k.clear();
+    if (k.empty() && !ls::OptString(r, "to_name", "", &k).ok()) k.clear();
+    if (!k.empty() && k[0] == '$') k.erase(0, 1);
+    if (k.empty() || !data.contains(k) || !data[k].is_string()) return;
+    if (!ls::OptString(r, "type", "", &type).ok()) type.clear();
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+    by_key[k].insert(type);
+  });
+  std::vector<std::string> media;
+  for (const std::string& k : keys)
+    if (k != "text") media.push_back(k);
+  if (media.size() > 1) {
+    std::string list;
+    for (const std::string& k : media) list += (list.empty() ? "" : ", ") + k;
+    return Bad("the results point at several data keys (" + list + "); choose the asset's with --data-key");
   }
-  return v[key].get<double>();
+  key->clear();
+  if (!media.empty()) *key = media[0];
+  else if (!keys.empty()) *key = keys[0];
+  if (!key->empty()) *types = by_key[*key];
+  return Status::OK();
+}
+
+// The media type of the asset's URI: from the file extension, when it fits
+// what the results annotate (image regions need an image); else none.
+std::string MediaTypeOf(const std::string& uri, const std::set<std::string>& result_types) {
+  std::string path = uri.substr(0, uri.find_first_of("?#"));
+  std::string type = MediaTypeForPath(path);
+  if (type == "application/octet-stream") return "";
+  bool image = std::any_of(result_types.begin(), result_types.end(), ls::ImageRegion);
+  if (image && type.rfind("image/", 0) != 0) return "";
+  return type;
+}
+
+// Compares a label as it would be stored with a stored version.
+bool SameContent(const LabelInput& a, const LabelInput& b) {
+  return a.annotations == b.annotations && a.time_spent_ms == b.time_spent_ms && a.status == b.status &&
+         a.source == b.source;
 }
 
 class LsImporter {
  public:
-  LsImporter(WriteTxn& t, const LsImportOptions& o, LsImportReport* r) : t_(t), o_(o), r_(r) {}
+  LsImporter(WriteTxn& t, const LsImportOptions& o, LsImportReport* r) : t_(t), o_(o), r_(r) {
+    if (o.clamp_boxes) convert_.clamp_percent = o.clamp_tolerance_percent;
+  }
 
-  Status Run(const json& tasks) {
+  Status Run(const Json& tasks) {
     ANNODB_RETURN_IF_ERROR(Scope(tasks));
     for (size_t i = 0; i < tasks.size(); ++i) {
-      const json& task = tasks[i];
-      std::string where = task.contains("id") ? "task " + task["id"].dump() : "tasks[" + std::to_string(i) + "]";
-      ANNODB_RETURN_IF_ERROR(Task(task).WithContext(where));
+      ANNODB_RETURN_IF_ERROR(Task(tasks[i], i).WithContext(ls::TaskName(tasks[i], i)));
       ++r_->tasks;
     }
     return Status::OK();
   }
 
  private:
-  Status Scope(const json& tasks) {
+  Status Scope(const Json& tasks) {
     Status s = FindDataset(t_, o_.dataset, &dataset_);
     if (s.IsNotFound()) s = CreateDataset(t_, o_.dataset, "imported from Label Studio", &dataset_);
     ANNODB_RETURN_IF_ERROR(s);
     s = FindProject(t_, o_.project, &project_id_);
     if (s.IsNotFound()) {
       std::vector<FeatureDef> features;
-      ANNODB_RETURN_IF_ERROR(InferOntology(tasks, &features));
+      ANNODB_RETURN_IF_ERROR(ls::InferOntology(tasks, &features));
       ANNODB_RETURN_IF_ERROR(CreateProject(t_, o_.project, {dataset_}, features, ProjectSettings{}, &project_id_));
       r_->project_created = true;
     } else {
@@ -128,203 +121,313 @@ class LsImporter {
     return GetProject(t_, project_id_, kCurrent, &project_);
   }
 
-  Status Task(const json& task) {
-    if (!task.is_object()) return Status::InvalidArgument("a task must be an object");
-    if (!task.contains("data") || !task["data"].is_object()) return Status::InvalidArgument("\"data\" is missing");
-    const json& data = task["data"];
-    AssetInput asset;
+  Status ExternalId(const Json& task, const Json& data, size_t index, std::string* out) {
     if (!o_.external_id_key.empty()) {
-      if (!data.contains(o_.external_id_key) || !data[o_.external_id_key].is_string())
-        return Status::InvalidArgument("data." + o_.external_id_key + " (the external id) is missing");
-      asset.external_id = data[o_.external_id_key].get<std::string>();
+      const Json* v = Find(data, o_.external_id_key.c_str());
+      if (!v || !(v->is_string() || v->is_number_integer()))
+        return Bad("data." + o_.external_id_key + " (the external id) is " + (v ? Show(*v) : "missing") +
+                   ", not a string or an integer");
+      *out = v->is_string() ? v->get<std::string>() : v->dump();
+    } else if (const Json* id = Find(task, "id")) {
+      if (!id->is_number_integer()) return Bad("id is " + Show(*id) + ", not an integer task id");
+      *out = "ls-" + id->dump();
     } else {
-      if (!task.contains("id") || !task["id"].is_number_integer()) return Status::InvalidArgument("\"id\" is missing");
-      asset.external_id = "ls-" + std::to_string(task["id"].get<int64_t>());
+      *out = "ls-index-" + std::to_string(index);  // the task's position: stable for the same file
     }
-    if (data.contains("text") && data["text"].is_string()) asset.text = data["text"].get<std::string>();
-    if (!o_.data_key.empty()) {
-      if (!data.contains(o_.data_key) || !data[o_.data_key].is_string())
-        return Status::InvalidArgument("data." + o_.data_key + " is missing or not a string");
-      asset.uri = data[o_.data_key].get<std::string>();
-    } else {
-      for (auto it = data.begin(); it != data.end() && asset.uri.empty(); ++it)
-        if (it->is_string() && it.key() != "text") asset.uri = it->get<std::string>();
-    }
-    if (asset.uri.empty()) asset.uri = "labelstudio:task/" + asset.external_id;
-    if (!asset.text.empty()) asset.media_type = "text/plain";
-    // The image size comes with the results (original_width/height).
-    for (const char* group : {"annotations", "predictions"})
-      if (task.contains(group) && task[group].is_array())
-        for (const json& ann : task[group])
-          if (ann.is_object() && ann.contains("result") && ann["result"].is_array())
-            for (const json& r : ann["result"])
-              if (r.is_object() && r.contains("original_width") && r["original_width"].is_number_unsigned()) {
-                asset.width = r["original_width"].get<uint32_t>();
-                asset.height = r.value("original_height", 0u);
-              }
-    // Keep a known size from an earlier import when the export has none.
-    uint64_t asset_id = 0;
-    PutOutcome o;
-    ANNODB_RETURN_IF_ERROR(PutAsset(t_, dataset_, asset, &asset_id, &o));
-    if (o == PutOutcome::kCreated) ++r_->assets_created;
-    for (const char* group : {"annotations", "predictions"}) {
-      if (!task.contains(group)) continue;
-      if (!task[group].is_array()) return Status::InvalidArgument(std::string(group) + " must be an array");
-      for (size_t i = 0; i < task[group].size(); ++i) {
-        std::string where = std::string(group) + "[" + std::to_string(i) + "]";
-        ANNODB_RETURN_IF_ERROR(Annotation(task[group][i], group[0] == 'p', asset_id, asset).WithContext(where));
-      }
-    }
+    auto [it, fresh] = seen_ids_.emplace(*out, index);
+    if (!fresh)
+      return Bad("external id '" + *out + "' was already given to tasks[" + std::to_string(it->second) +
+                 "]; each task must be one asset");
     return Status::OK();
   }
 
-  Status Member(const json& by, uint64_t* id) {
-    std::string name;
-    if (by.is_object()) {
-      std::string email = by.value("email", std::string());
-      if (!email.empty()) name = email.substr(0, email.find('@'));
-      else if (by.contains("id")) name = "ls-user-" + by["id"].dump();
-    } else if (by.is_number_integer()) {
-      name = "ls-user-" + by.dump();
+  // The size the task's results give (every result must agree).
+  Status TaskSize(const Json& task, uint32_t* w, uint32_t* h) {
+    Status err;
+    *w = *h = 0;
+    std::string first;
+    ForEachResult(task, [&](const Json& r, const std::string& where) {
+      uint32_t rw = 0, rh = 0;
+      Status s = ls::ResultSize(r, &rw, &rh).WithContext(where);
+      if (!s.ok() && err.ok()) err = s;
+      if (!err.ok() || !rw || !rh) return;
+      if (*w && (rw != *w || rh != *h))
+        err = Bad(where + ": original_width/original_height " + std::to_string(rw) + "x" + std::to_string(rh) +
+                  " differ from " + first + "'s " + std::to_string(*w) + "x" + std::to_string(*h));
+      if (!*w) first = where;
+      *w = rw, *h = rh;
+    });
+    return err;
+  }
+
+  // The task's asset: a stored one keeps its fields (URI, metadata, ...) and
+  // gains only a missing size or text; a new one is built from the task.
+  Status Asset(const Json& task, size_t index, AssetInput* asset, uint64_t* asset_id) {
+    const Json* data = Find(task, "data");
+    if (!data || !data->is_object()) return Bad("data is " + (data ? Show(*data) : "missing") + ", not an object");
+    AssetInput in;
+    ANNODB_RETURN_IF_ERROR(ExternalId(task, *data, index, &in.external_id));
+    std::string key;
+    std::set<std::string> types;
+    if (!o_.data_key.empty()) {
+      key = o_.data_key;
+      const Json* v = Find(*data, key.c_str());
+      if (!v || !v->is_string()) return Bad("data." + key + " is " + (v ? Show(*v) : "missing") + ", not a string");
+      ForEachResult(task, [&](const Json& r, const std::string&) {
+        std::string type;
+        if (ls::OptString(r, "type", "", &type).ok()) types.insert(type);
+      });
+    } else {
+      ANNODB_RETURN_IF_ERROR(PointedKey(*data, task, &key, &types));
+      for (auto it = data->begin(); it != data->end() && key.empty(); ++it)
+        if (it->is_string() && it.key() != "text") key = it.key();
     }
-    if (name.empty()) return Status::InvalidArgument("completed_by names no user");
-    for (char& c : name)
-      if (c == ' ' || c == ',' || c == '\t') c = '_';
-    Status s = FindMember(t_, name, id);
+    if (const Json* text = Find(*data, "text"); text && text->is_string()) in.text = text->get<std::string>();
+    if (!key.empty() && key != "text") {
+      in.uri = (*data)[key].get<std::string>();
+      in.media_type = MediaTypeOf(in.uri, types);
+    } else {
+      in.uri = "labelstudio:task/" + in.external_id;
+      if (!in.text.empty()) in.media_type = "text/plain";
+    }
+    ANNODB_RETURN_IF_ERROR(TaskSize(task, &in.width, &in.height));
+    Status s = FindAsset(t_, dataset_, in.external_id, asset_id);
+    RecordView cur;
+    if (s.ok()) s = t_.Get(RecordKind::Asset, *asset_id, &cur);
+    if (s.ok()) {
+      AssetInput stored = DecodeAsset(cur.As<fb::Asset>());
+      std::string size = std::to_string(in.width) + "x" + std::to_string(in.height);
+      if (in.width && stored.width && (in.width != stored.width || in.height != stored.height))
+        return Bad("the results' image size " + size + " differs from the stored asset '" + in.external_id + "' (" +
+                   std::to_string(stored.width) + "x" + std::to_string(stored.height) + ")");
+      if (!in.text.empty() && !stored.text.empty() && in.text != stored.text)
+        return Bad("data.text differs from the text of the stored asset '" + in.external_id + "'");
+      if (!stored.width && in.width) stored.width = in.width, stored.height = in.height;
+      if (stored.text.empty()) stored.text = in.text;
+      in = std::move(stored);
+    } else if (!s.IsNotFound()) {
+      return s;
+    }
+    PutOutcome o;
+    ANNODB_RETURN_IF_ERROR(PutAsset(t_, dataset_, in, asset_id, &o));
+    if (o == PutOutcome::kCreated) ++r_->assets_created;
+    *asset = std::move(in);
+    return Status::OK();
+  }
+
+  // The member for completed_by: named after the e-mail's local part, else
+  // "ls-user-<id>"; missing -> the default author. Two Label Studio users
+  // that would share a member are refused.
+  Status Member(const Json& ann, uint64_t* id, std::string* name) {
+    const Json* by = Find(ann, "completed_by");
+    std::string who;  // the Label Studio identity, to catch two users sharing a name
+    if (!by) {
+      *name = o_.default_author.empty() ? kPlaceholderAuthor : o_.default_author;
+      who = "(no completed_by)";
+      ++r_->default_author_used;
+    } else {
+      std::string email;
+      if (by->is_object()) ANNODB_RETURN_IF_ERROR(ls::OptString(*by, "email", "", &email).WithContext("completed_by"));
+      else if (by->is_string()) email = by->get<std::string>();
+      const Json* uid = by->is_object() ? Find(*by, "id") : by;
+      if (!email.empty()) *name = email.substr(0, email.find('@')), who = email;
+      else if (uid && uid->is_number_integer()) *name = "ls-user-" + uid->dump(), who = *name;
+      else return Bad("completed_by is " + Show(*by) + ", which names no user (an id or an e-mail)");
+      for (char& c : *name)
+        if (c == ' ' || c == ',' || c == '\t') c = '_';
+    }
+    auto [it, fresh] = member_of_.emplace(*name, who);
+    if (!fresh && it->second != who)
+      return Bad("completed_by " + who + " and " + it->second + " would both be member '" + *name + "'");
+    Status s = FindMember(t_, *name, id);
     if (s.IsNotFound()) {
-      ANNODB_RETURN_IF_ERROR(AddMember(t_, name, Role::Labeler, "", id));
+      ANNODB_RETURN_IF_ERROR(AddMember(t_, *name, Role::Labeler, "", id).WithContext("completed_by"));
       ++r_->members_created;
       return Status::OK();
     }
     return s;
   }
 
-  Status Annotation(const json& ann, bool prediction, uint64_t asset_id, const AssetInput& asset) {
-    if (!ann.is_object()) return Status::InvalidArgument("expected an object");
-    if (ann.value("was_cancelled", false)) {
+  struct Pending {
+    std::string where, author;
+    LabelInput label;
+  };
+
+  Status Task(const Json& task, size_t index) {
+    if (!task.is_object()) return Bad("a task must be an object, not " + Show(task));
+    for (const char* group : {"annotations", "predictions"})
+      if (const Json* g = Find(task, group); g && !g->is_array())
+        return Bad(std::string(group) + " is " + Show(*g) + ", not an array");
+    AssetInput asset;
+    uint64_t asset_id = 0;
+    ANNODB_RETURN_IF_ERROR(Asset(task, index, &asset, &asset_id));
+    // Annotations grouped by the label they become, in file order.
+    std::vector<std::pair<std::string, std::vector<Pending>>> groups;
+    for (const char* group : {"annotations", "predictions"}) {
+      const Json* anns = Find(task, group);
+      for (size_t i = 0; anns && i < anns->size(); ++i) {
+        Pending p;
+        p.where = std::string(group) + "[" + std::to_string(i) + "]";
+        bool skip = false;
+        ANNODB_RETURN_IF_ERROR(Annotation((*anns)[i], group[0] == 'p', asset_id, asset, &p, &skip).WithContext(p.where));
+        if (skip) continue;
+        std::string key = std::to_string(static_cast<int>(p.label.source)) + "/" + p.author;
+        auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& e) { return e.first == key; });
+        if (g == groups.end()) g = groups.insert(groups.end(), {key, {}});
+        g->second.push_back(std::move(p));
+      }
+    }
+    for (auto& [key, pending] : groups) {
+      if (pending.size() > 1 && o_.same_author == LsSameAuthor::kRefuse) {
+        std::string list;
+        for (const Pending& p : pending) list += (list.empty() ? "" : ", ") + p.where;
+        return Bad(list + " are all by " + pending[0].author + " (" + LabelSourceName(pending[0].label.source) +
+                   "); the store keeps one label per author and asset: keep them as versions of one label with "
+                   "--same-author versions, or remove the extra ones");
+      }
+      ANNODB_RETURN_IF_ERROR(PutGroup(&pending));
+    }
+    return Status::OK();
+  }
+
+  Status Annotation(const Json& ann, bool prediction, uint64_t asset_id, const AssetInput& asset, Pending* p,
+                    bool* skip) {
+    if (!ann.is_object()) return Bad("expected an object, not " + Show(ann));
+    bool cancelled = false;
+    ANNODB_RETURN_IF_ERROR(ls::OptBool(ann, "was_cancelled", &cancelled));
+    if (cancelled) {
       ++r_->cancelled_skipped;
+      *skip = true;
       return Status::OK();
     }
-    LabelInput l;
+    LabelInput& l = p->label;
     l.project_id = project_id_;
     l.asset_id = asset_id;
     std::optional<float> default_score;
     if (prediction) {
       l.source = LabelSource::Model;
       l.model_name = "label-studio";
-      l.model_version = ann.contains("model_version") && ann["model_version"].is_string()
-                            ? ann["model_version"].get<std::string>() : "unknown";
-      if (ann.contains("score") && ann["score"].is_number()) default_score = ann["score"].get<float>();
+      ANNODB_RETURN_IF_ERROR(ls::OptString(ann, "model_version", "unknown", &l.model_version));
+      ANNODB_RETURN_IF_ERROR(ls::OptScore(ann, &default_score));
+      p->author = "model version '" + l.model_version + "'";
     } else {
-      l.source = ann.value("ground_truth", false) ? LabelSource::Gold : LabelSource::Human;
-      if (!ann.contains("completed_by")) return Status::InvalidArgument("completed_by is missing");
-      ANNODB_RETURN_IF_ERROR(Member(ann["completed_by"], &l.author_member_id));
-      if (ann.contains("lead_time") && ann["lead_time"].is_number() && ann["lead_time"].get<double>() > 0)
-        l.time_spent_ms = static_cast<uint64_t>(std::llround(ann["lead_time"].get<double>() * 1000));
+      bool gold = false;
+      ANNODB_RETURN_IF_ERROR(ls::OptBool(ann, "ground_truth", &gold));
+      l.source = gold ? LabelSource::Gold : LabelSource::Human;
+      std::string name;
+      ANNODB_RETURN_IF_ERROR(Member(ann, &l.author_member_id, &name));
+      p->author = "member '" + name + "'";
+      if (const Json* lt = Find(ann, "lead_time")) {
+        double s = lt->is_number() ? lt->get<double>() : -1;
+        if (!(s >= 0 && s <= kMaxLeadTimeSeconds))
+          return Bad("lead_time is " + Show(*lt) + ", not a number of seconds 0..1e9");
+        l.time_spent_ms = static_cast<uint64_t>(std::llround(s * 1000));
+      }
     }
-    if (!ann.contains("result") || !ann["result"].is_array()) return Status::InvalidArgument("result must be an array");
-    for (size_t i = 0; i < ann["result"].size(); ++i) {
-      const json& r = ann["result"][i];
-      std::string where = "result[" + std::to_string(i) + "]";
-      ANNODB_RETURN_IF_ERROR(Result(r, asset, default_score, &l).WithContext(where));
-    }
-    PutOutcome o;
-    ANNODB_RETURN_IF_ERROR(PutLabel(t_, std::move(l), nullptr, &o));
-    if (o == PutOutcome::kUnchanged) ++r_->unchanged;
-    else if (prediction) ++r_->predictions;
-    else ++r_->labels;
+    const Json* results = Find(ann, "result");
+    if (!results || !results->is_array())
+      return Bad("result is " + (results ? Show(*results) : std::string("missing")) + ", not an array");
+    std::map<std::string, size_t> single;  // features with one annotation per label -> result index
+    for (size_t i = 0; i < results->size(); ++i)
+      ANNODB_RETURN_IF_ERROR(Result((*results)[i], i, asset, default_score, &single, &l));
     return Status::OK();
   }
 
-  Status Result(const json& r, const AssetInput& asset, std::optional<float> default_score, LabelInput* l) {
-    if (!r.is_object()) return Status::InvalidArgument("expected an object");
-    std::string type = r.value("type", std::string());
-    if (!Handled(type)) {
+  Status Result(const Json& r, size_t index, const AssetInput& asset, std::optional<float> default_score,
+                std::map<std::string, size_t>* single, LabelInput* l) {
+    std::string where = "result[" + std::to_string(index) + "]";
+    if (!r.is_object()) return Bad(where + ": expected an object, not " + Show(r));
+    std::string type, name;
+    ANNODB_RETURN_IF_ERROR(ls::OptString(r, "type", "", &type).WithContext(where));
+    if (!ls::Handled(type)) {
       ++r_->results_skipped;
       ++r_->skipped_types[type.empty() ? "(none)" : type];
       return Status::OK();
     }
-    std::string name = r.value("from_name", std::string());
-    if (name.empty()) return Status::InvalidArgument("from_name is missing");
-    if (!r.contains("value") || !r["value"].is_object()) return Status::InvalidArgument("value is missing");
-    const json& v = r["value"];
+    ANNODB_RETURN_IF_ERROR(ls::OptString(r, "from_name", "", &name).WithContext(where));
+    if (name.empty()) return Bad(where + ": from_name is missing");
+    where += " (" + name + ", " + type + ")";
     const FeatureDef* f = project_.Feature(name);
-    if (!f) return Status::InvalidArgument("project '" + project_.name + "' has no feature '" + name + "'");
+    if (!f) return Bad(where + ": project '" + project_.name + "' has no feature " + Show(name));
+    uint32_t w = 0, h = 0;
+    ANNODB_RETURN_IF_ERROR(ls::ResultSize(r, &w, &h).WithContext(where));
+    if (!w || !h) w = asset.width, h = asset.height;
+    bool one_per_label = f->kind == FeatureKind::Classification || f->kind == FeatureKind::MultiClassification ||
+                         f->kind == FeatureKind::Text;
+    if (one_per_label) {
+      auto [it, fresh] = single->emplace(name, index);
+      if (!fresh)
+        return Bad(where + ": result[" + std::to_string(it->second) + "] already holds feature '" + name +
+                   "', and a label holds one " + FeatureKindName(f->kind) + " annotation of a feature");
+    }
     AnnotationInput a;
-    a.feature = name;
-    a.score = default_score;
-    if (r.contains("score") && r["score"].is_number()) a.score = r["score"].get<float>();
-    Status err;
-    double w = r.value("original_width", 0.0), h = r.value("original_height", 0.0);
-    if (w <= 0 && asset.width) w = asset.width;
-    if (h <= 0 && asset.height) h = asset.height;
-    auto need_size = [&]() -> Status {
-      if (w <= 0 || h <= 0) return Status::InvalidArgument("original_width/original_height are needed to convert percentages");
-      return Status::OK();
-    };
-    auto first_class = [&](const char* key) {
-      std::vector<std::string> c = Strings(v.value(key, json::array()));
-      if (!c.empty()) a.class_name = c[0];
-    };
-    if (type == "choices" || type == "taxonomy") {
-      std::vector<std::string> chosen = type == "choices" ? Strings(v.value("choices", json::array()))
-                                                          : TaxonomyLeaves(v.value("taxonomy", json::array()));
-      if (f->kind == FeatureKind::Classification) {
-        if (chosen.size() != 1)
-          return Status::InvalidArgument("feature '" + name + "' takes one choice, the result has " + std::to_string(chosen.size()));
-        a.value = chosen[0];
-      } else {
-        a.values = chosen;
-      }
-      l->annotations.push_back(std::move(a));
-      return Status::OK();
-    }
-    if (type == "textarea") {
-      std::vector<std::string> lines = Strings(v.value("text", json::array()));
-      for (size_t i = 0; i < lines.size(); ++i) a.text += (i ? "\n" : "") + lines[i];
-      l->annotations.push_back(std::move(a));
-      return Status::OK();
-    }
-    if (type == "rectanglelabels") {
-      ANNODB_RETURN_IF_ERROR(need_size());
-      if (v.contains("rotation") && v["rotation"].is_number() && std::fabs(v["rotation"].get<double>()) > 1e-9)
-        return Status::InvalidArgument("rotated boxes are not supported (rotation " + v["rotation"].dump() + ")");
-      a.x = Num(v, "x", "value", &err) * w / 100;
-      a.y = Num(v, "y", "value", &err) * h / 100;
-      a.w = Num(v, "width", "value", &err) * w / 100;
-      a.h = Num(v, "height", "value", &err) * h / 100;
-      first_class("rectanglelabels");
-    } else if (type == "polygonlabels") {
-      ANNODB_RETURN_IF_ERROR(need_size());
-      if (!v.contains("points") || !v["points"].is_array()) return Status::InvalidArgument("value.points must be an array");
-      for (const json& p : v["points"]) {
-        if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number())
-          return Status::InvalidArgument("value.points must hold [x, y] percentages");
-        a.points.push_back({p[0].get<double>() * w / 100, p[1].get<double>() * h / 100});
-      }
-      first_class("polygonlabels");
-    } else if (type == "keypointlabels") {
-      ANNODB_RETURN_IF_ERROR(need_size());
-      a.points.push_back({Num(v, "x", "value", &err) * w / 100, Num(v, "y", "value", &err) * h / 100});
-      first_class("keypointlabels");
-    } else if (type == "labels") {
-      double start = Num(v, "start", "value", &err), end = Num(v, "end", "value", &err);
-      if (err.ok() && (start < 0 || end < 0 || start > UINT32_MAX || end > UINT32_MAX))
-        return Status::InvalidArgument("value.start/end must be character offsets");
-      a.span_start = static_cast<uint32_t>(start);
-      a.span_end = static_cast<uint32_t>(end);
-      first_class("labels");
-    }
-    ANNODB_RETURN_IF_ERROR(err);
+    bool clamped = false;
+    ANNODB_RETURN_IF_ERROR(ls::ConvertResult(r, type, *f, project_.name, asset, w, h, convert_, default_score, &a, &clamped)
+                               .WithContext(where));
+    r_->boxes_clamped += clamped;
     l->annotations.push_back(std::move(a));
+    return Status::OK();
+  }
+
+  // The stored label with the same key as `l` (0 when none).
+  Status FindLabel(const LabelInput& l, uint64_t* id) {
+    *id = 0;
+    LabelFilter f{project_id_, l.asset_id, 0, {}};  // the asset's labels: a few
+    for (uint64_t after = 0;;) {
+      std::vector<uint64_t> ids;
+      ANNODB_RETURN_IF_ERROR(ListLabels(t_, f, after, 1000, &ids));
+      for (uint64_t cand : ids) {
+        RecordView v;
+        ANNODB_RETURN_IF_ERROR(GetLabel(t_, cand, kCurrent, &v));
+        const fb::Label* s = v.As<fb::Label>();
+        if (s->asset_id() == l.asset_id && s->source() == l.source && s->author_member_id() == l.author_member_id &&
+            FbStr(s->model_name()) == l.model_name && FbStr(s->model_version()) == l.model_version)
+          return (*id = cand), Status::OK();
+      }
+      if (ids.size() < 1000) return Status::OK();
+      after = ids.back();
+    }
+  }
+
+  // Writes one label per group: several annotations become its versions in
+  // file order, unless the stored history already ends with them all.
+  Status PutGroup(std::vector<Pending>* pending) {
+    if (pending->size() > 1) {
+      uint64_t id = 0;
+      ANNODB_RETURN_IF_ERROR(FindLabel(pending->front().label, &id));
+      std::vector<RecordView> versions;
+      if (id) ANNODB_RETURN_IF_ERROR(t_.History(RecordKind::Label, id, &versions));
+      bool stored = versions.size() >= pending->size();
+      for (size_t i = 0; stored && i < pending->size(); ++i) {
+        const RecordView& v = versions[versions.size() - pending->size() + i];
+        stored = !v.deleted() && SameContent((*pending)[i].label, DecodeLabel(v.As<fb::Label>()));
+      }
+      if (stored) {
+        r_->unchanged += pending->size();
+        return Status::OK();
+      }
+    }
+    for (size_t i = 0; i < pending->size(); ++i) {
+      Pending& p = (*pending)[i];
+      PutOutcome o;
+      bool prediction = p.label.source == LabelSource::Model;
+      ANNODB_RETURN_IF_ERROR(PutLabel(t_, std::move(p.label), nullptr, &o).WithContext(p.where));
+      if (o == PutOutcome::kUnchanged) ++r_->unchanged;  // equal to the version before it: nothing written
+      else if (i + 1 < pending->size()) ++r_->earlier_versions;
+      else if (prediction) ++r_->predictions;
+      else ++r_->labels;
+    }
     return Status::OK();
   }
 
   WriteTxn& t_;
   const LsImportOptions& o_;
   LsImportReport* r_;
+  ls::ConvertOptions convert_;
   uint64_t dataset_ = 0, project_id_ = 0;
   ProjectInfo project_;
+  std::map<std::string, size_t> seen_ids_;        // external id -> task index
+  std::map<std::string, std::string> member_of_;  // member name -> Label Studio identity
 };
 
 }  // namespace
@@ -335,14 +438,31 @@ Status ImportLabelStudio(Store& store, const std::string& path, const Actor& act
   *report = LsImportReport();
   if (options.project.empty() || options.dataset.empty())
     return Status::InvalidArgument("a Label Studio import needs a project and a dataset");
+  if (options.clamp_boxes && !(options.clamp_tolerance_percent > 0 && options.clamp_tolerance_percent <= 10))
+    return Status::InvalidArgument("the clamp tolerance must be more than 0 and at most 10 percent");
+  if (options.same_author != LsSameAuthor::kRefuse && options.same_author != LsSameAuthor::kVersions)
+    return Status::InvalidArgument("unknown same-author rule");
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return Status::InvalidArgument("'" + path + "' is a directory, not a Label Studio file");
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::IOError("cannot read '" + path + "'");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text;
+  try {  // libstdc++ reports a failing read(2) by throwing, whatever the stream's exception mask
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::ios_base::failure&) {
+    return Status::IOError("cannot read '" + path + "'");
+  }
+  if (in.bad()) return Status::IOError("cannot read '" + path + "'");
+  if (text.empty()) return Status::InvalidArgument("'" + path + "' is empty; a Label Studio file is an array of tasks");
   if (!ValidUtf8(text)) return Status::InvalidArgument("'" + path + "' is not valid UTF-8");
-  json tasks = json::parse(text, nullptr, false);
+  Json tasks = Json::parse(text, nullptr, false);
   text.clear();
   if (tasks.is_discarded()) return Status::InvalidArgument("'" + path + "' is not valid JSON");
-  if (!tasks.is_array()) return Status::InvalidArgument("a Label Studio JSON export is an array of tasks");
+  // Label Studio also takes a file holding one task object.
+  if (tasks.is_object() && tasks.contains("data")) tasks = Json::array({std::move(tasks)});
+  if (!tasks.is_array())
+    return Status::InvalidArgument("a Label Studio file is an array of tasks, or one task object with \"data\"");
   Actor a = actor;
   if (a.kind == ActorKind::kSystem) a.kind = ActorKind::kImportJob;
   return store.Write(a, [&](WriteTxn& t) {

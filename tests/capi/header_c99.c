@@ -28,6 +28,8 @@ annodb_any_fn annodb_header_c99_functions[] = {
     (annodb_any_fn)annodb_asset_find_by_hash,
     (annodb_any_fn)annodb_asset_flatbuffer,
     (annodb_any_fn)annodb_import_options_init,
+    (annodb_any_fn)annodb_ls_import_options_init,
+    (annodb_any_fn)annodb_label_studio_import_opts,
     (annodb_any_fn)annodb_import_jsonl,
     (annodb_any_fn)annodb_import_jsonl_buffer,
     (annodb_any_fn)annodb_import_directory,
@@ -50,10 +52,12 @@ int annodb_header_c99_structs(void) {
   annodb_import_options io;
   annodb_import_report r;
   annodb_import_progress p;
+  annodb_ls_import_options lo;
   o.struct_size = sizeof o;
   a.struct_size = sizeof a;
   io.struct_size = sizeof io;
   r.struct_size = sizeof r;
   p.struct_size = sizeof p;
-  return (int)(o.struct_size + a.struct_size + io.struct_size + r.struct_size + p.struct_size);
+  lo.struct_size = sizeof lo;
+  return (int)(o.struct_size + a.struct_size + io.struct_size + r.struct_size + p.struct_size + lo.struct_size);
 }

@@ -751,3 +751,66 @@ TEST_CASE("label imports: JSON Lines and Label Studio through the C ABI") {
   CHECK(Has(w.st.error(), "array of tasks"));
   CHECK(w.st.Sequence() == seq);
 }
+
+TEST_CASE("Label Studio import with options through the C ABI: clamping, default author, same-author versions") {
+  World w("capi-ls-opts");
+  std::string real = std::string(ANNODB_SOURCE_DIR) + "/tests/labels/fixtures/ls_converter_csv_test.json";
+  annodb_ls_import_options o;
+  REQUIRE(annodb_ls_import_options_init(&o, sizeof o) == ANNODB_OK);
+  CHECK(o.struct_size == sizeof o);
+  CHECK(o.clamp_boxes == 0);
+  CHECK(o.same_author_versions == 0);
+  o.project = "p";
+  o.dataset = "d";
+  Out report;
+  uint64_t seq = w.st.Sequence();
+  CHECK(annodb_label_studio_import_opts(w.st, real.c_str(), &o, nullptr, report.ptr(), report.len()) ==
+        ANNODB_INVALID_ARGUMENT);
+  CHECK(Has(w.st.error(), "task 2: annotations[0]: result[0] (label, rectanglelabels): box x 92.93"));
+  CHECK(w.st.Sequence() == seq);
+  o.clamp_boxes = 1;  // clamp_tolerance_percent 0 = the default, 2 %
+  REQUIRE(annodb_label_studio_import_opts(w.st, real.c_str(), &o, nullptr, report.ptr(), report.len()) == ANNODB_OK);
+  json r = report.parse();
+  CHECK(r["boxes_clamped"] == 2);
+  CHECK(r["labels"] == 2);
+  CHECK(r["earlier_versions"] == 0);
+  o.clamp_tolerance_percent = 1;
+  CHECK(annodb_label_studio_import_opts(w.st, real.c_str(), &o, nullptr, report.ptr(), report.len()) ==
+        ANNODB_INVALID_ARGUMENT);
+  o.clamp_tolerance_percent = 11;
+  CHECK(annodb_label_studio_import_opts(w.st, real.c_str(), &o, nullptr, report.ptr(), report.len()) ==
+        ANNODB_INVALID_ARGUMENT);
+  CHECK(Has(w.st.error(), "at most 10 percent"));
+
+  // Two annotations by one author, without completed_by: the default author, as versions.
+  TempDir files("capi-ls-opts-files");
+  std::string two = files.sub("two.json");
+  WriteFile(two, R"({"id": 3, "data": {"text": "a b"}, "annotations": [
+      {"result": [{"type": "choices", "from_name": "s", "value": {"choices": ["x"]}}]},
+      {"result": [{"type": "choices", "from_name": "s", "value": {"choices": ["y"]}}]}]})");
+  annodb_ls_import_options v;
+  REQUIRE(annodb_ls_import_options_init(&v, sizeof v) == ANNODB_OK);
+  v.project = "q";
+  v.dataset = "d";
+  v.default_author = "curator";
+  CHECK(annodb_label_studio_import_opts(w.st, two.c_str(), &v, nullptr, report.ptr(), report.len()) ==
+        ANNODB_INVALID_ARGUMENT);
+  CHECK(Has(w.st.error(), "task 3: annotations[0], annotations[1] are all by member 'curator'"));
+  v.same_author_versions = 1;
+  REQUIRE(annodb_label_studio_import_opts(w.st, two.c_str(), &v, nullptr, report.ptr(), report.len()) == ANNODB_OK);
+  r = report.parse();
+  CHECK(r["labels"] == 1);
+  CHECK(r["earlier_versions"] == 1);
+  CHECK(r["default_author_used"] == 2);
+
+  // Misuse.
+  CHECK(annodb_ls_import_options_init(nullptr, sizeof o) == ANNODB_INVALID_ARGUMENT);
+  CHECK(annodb_ls_import_options_init(&o, 3) == ANNODB_INVALID_ARGUMENT);
+  CHECK(annodb_label_studio_import_opts(w.st, real.c_str(), nullptr, nullptr, nullptr, nullptr) ==
+        ANNODB_INVALID_ARGUMENT);
+  v.project = nullptr;
+  CHECK(annodb_label_studio_import_opts(w.st, two.c_str(), &v, nullptr, nullptr, nullptr) == ANNODB_INVALID_ARGUMENT);
+  v.project = "q";
+  v.struct_size = 2;
+  CHECK(annodb_label_studio_import_opts(w.st, two.c_str(), &v, nullptr, nullptr, nullptr) == ANNODB_INVALID_ARGUMENT);
+}

@@ -130,3 +130,39 @@ TEST_CASE("cli: Label Studio import moves a project with one command") {
   CHECK(s.Json({"project", "show", "moved"})["ontology"]["features"].size() == 7);
   CHECK(s.JsonLines({"label", "list", "--project", "moved"}).size() == 3);
 }
+
+TEST_CASE("cli: Label Studio import of a real export: boxes outside the image, --clamp-boxes, the image key") {
+  TempDir dir("cli-ls-real");
+  CliStore s(dir.sub("store"));
+  s.Ok({"init"});
+  std::string file = std::string(ANNODB_SOURCE_DIR) + "/tests/labels/fixtures/ls_converter_csv_test.json";
+  RunResult bad = s.Run({"label", "import-ls", file, "--project", "p", "--dataset", "d"});
+  CHECK(bad.code == 1);
+  CHECK(bad.err.find("task 2: annotations[0]: result[0] (label, rectanglelabels): box x 92.93, y 57.39, width 7.5, "
+                     "height 44.18 (% of 768x510) extends 1.57 % outside the image") != std::string::npos);
+  CHECK(s.Run({"label", "import-ls", file, "--project", "p", "--dataset", "d", "--clamp-tolerance", "3"}).code == 2);
+  CHECK(s.Run({"label", "import-ls", file, "--project", "p", "--dataset", "d", "--clamp-boxes", "--clamp-tolerance",
+               "11"}).code == 2);
+  CHECK(s.Run({"label", "import-ls", file, "--project", "p", "--dataset", "d", "--same-author", "merge"}).code == 2);
+  json r = s.Json({"label", "import-ls", file, "--project", "p", "--dataset", "d", "--clamp-boxes"});
+  CHECK(r["boxes_clamped"] == 2);
+  CHECK(r["labels"] == 2);
+  CHECK(r["predictions"] == 2);
+  json a = s.Json({"get", "--dataset", "d", "--external-id", "ls-1"});
+  CHECK(a["media_type"] == "image/jpeg");
+  CHECK(a["uri"] == "https://data.heartex.net/open-images/train_0/mini/0030019819f25b28.jpg");
+  std::string text = s.Ok({"label", "import-ls", file, "--project", "p", "--dataset", "d", "--clamp-boxes"});
+  CHECK(text.find("4 unchanged") != std::string::npos);
+  CHECK(text.find("clamped 2 boxes to the image") != std::string::npos);
+}
+
+TEST_CASE("cli: label update names the annotations file, once") {
+  TempDir dir("cli-upd-msg");
+  CliStore s(dir.sub("store"));
+  s.Ok({"init"});
+  std::ofstream(dir.sub("a.json")) << "{\"a\": 1}";
+  RunResult r = s.Run({"label", "update", "1", "--annotations", dir.sub("a.json")});
+  CHECK(r.code != 0);
+  CHECK(r.err.find(dir.sub("a.json") + ": annotations: expected an array") != std::string::npos);
+  CHECK(r.err.find("annotations: annotations") == std::string::npos);
+}

@@ -58,15 +58,22 @@ void CmdImportLs(Context& ctx, const std::string& path, const LsImportOptions& o
   for (const auto& [type, n] : r.skipped_types) skipped[type] = n;
   if (ctx.json()) {
     PrintJson({{"tasks", r.tasks}, {"assets_created", r.assets_created}, {"labels", r.labels},
-               {"predictions", r.predictions}, {"unchanged", r.unchanged}, {"members_created", r.members_created},
+               {"predictions", r.predictions}, {"earlier_versions", r.earlier_versions}, {"unchanged", r.unchanged},
+               {"members_created", r.members_created}, {"default_author_used", r.default_author_used},
                {"cancelled_skipped", r.cancelled_skipped}, {"results_skipped", r.results_skipped},
-               {"skipped_types", skipped}, {"project_created", r.project_created}});
+               {"skipped_types", skipped}, {"boxes_clamped", r.boxes_clamped}, {"project_created", r.project_created}});
     return;
   }
   PrintLine("imported " + std::to_string(r.tasks) + " Label Studio tasks into project " + o.project +
             (r.project_created ? " (created, ontology inferred)" : "") + ": " + std::to_string(r.assets_created) +
             " new assets, " + std::to_string(r.labels) + " labels, " + std::to_string(r.predictions) + " predictions, " +
             std::to_string(r.unchanged) + " unchanged, " + std::to_string(r.members_created) + " new members");
+  if (r.earlier_versions)
+    PrintLine("  kept " + std::to_string(r.earlier_versions) + " annotations as earlier versions of a label by the same author");
+  if (r.default_author_used)
+    PrintLine("  " + std::to_string(r.default_author_used) + " annotations without completed_by are by " +
+              (o.default_author.empty() ? std::string("ls-unknown-author") : o.default_author));
+  if (r.boxes_clamped) PrintLine("  clamped " + std::to_string(r.boxes_clamped) + " boxes to the image");
   if (r.cancelled_skipped) PrintLine("  skipped " + std::to_string(r.cancelled_skipped) + " cancelled annotations");
   if (r.results_skipped) PrintLine("  skipped " + std::to_string(r.results_skipped) + " results of unsupported types " + skipped.dump());
 }
@@ -180,7 +187,7 @@ void RegisterLabelCommands(CLI::App& app, Context& ctx) {
   imp->callback([&ctx, i] { ctx.action = [&ctx, i] { CmdImport(ctx, i->path, i->batch); }; });
 
   struct LsArgs {
-    std::string path;
+    std::string path, same_author = "refuse";
     LsImportOptions o;
   };
   auto ls = std::make_shared<LsArgs>();
@@ -188,9 +195,23 @@ void RegisterLabelCommands(CLI::App& app, Context& ctx) {
   ils->add_option("FILE", ls->path, "Label Studio JSON export")->required();
   ils->add_option("--project", ls->o.project, "Project (created with an inferred ontology when missing)")->required();
   ils->add_option("--dataset", ls->o.dataset, "Dataset for the tasks (created when missing)")->required();
-  ils->add_option("--data-key", ls->o.data_key, "Task data key holding the asset URI (default: first string)");
+  ils->add_option("--data-key", ls->o.data_key,
+                  "Task data key holding the asset URI (default: the key the results' to_name points at)");
   ils->add_option("--external-id-key", ls->o.external_id_key, "Task data key holding the external id (default: ls-<task id>)");
-  ils->callback([&ctx, ls] { ctx.action = [&ctx, ls] { CmdImportLs(ctx, ls->path, ls->o); }; });
+  ils->add_option("--default-author", ls->o.default_author,
+                  "Member for annotations without completed_by (default: ls-unknown-author)")->type_name("NAME");
+  CLI::Option* clamp = ils->add_flag("--clamp-boxes", ls->o.clamp_boxes,
+                                     "Clamp boxes at most --clamp-tolerance percent outside the image (counted)");
+  ils->add_option("--clamp-tolerance", ls->o.clamp_tolerance_percent,
+                  "Percent of the image's width/height a box may overshoot with --clamp-boxes (0..10]")
+      ->capture_default_str()->needs(clamp)->type_name("PERCENT")->check(CLI::Range(0.0, 10.0));
+  ils->add_option("--same-author", ls->same_author,
+                  "Several annotations by one author on a task: refuse, or keep them as versions of one label")
+      ->check(CLI::IsMember({"refuse", "versions"}))->capture_default_str();
+  ils->callback([&ctx, ls] {
+    ls->o.same_author = ls->same_author == "versions" ? LsSameAuthor::kVersions : LsSameAuthor::kRefuse;
+    ctx.action = [&ctx, ls] { CmdImportLs(ctx, ls->path, ls->o); };
+  });
 
   struct GetArgs {
     std::string id, as_of;

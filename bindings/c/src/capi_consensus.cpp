@@ -210,21 +210,6 @@ Status AggregateJson(const ReadTxn& t, const AggregateRequest& req, const Aggreg
   return Status::OK();
 }
 
-template <typename T>
-int InitOptions(T* opts, size_t struct_size, size_t v1, const char* fn, const char* type) noexcept {
-  try {
-    if (opts == nullptr) return SetThreadError(ANNODB_INVALID_ARGUMENT, std::string(fn) + ": opts is NULL");
-    if (struct_size < v1 || struct_size > kMaxStructSize)
-      return SetThreadError(ANNODB_INVALID_ARGUMENT, std::string(fn) + ": struct_size " + std::to_string(struct_size) +
-                                                         " is not a size of " + type + " (pass sizeof(" + type + "))");
-    std::memset(static_cast<void*>(opts), 0, struct_size);
-    opts->struct_size = struct_size;
-    return ANNODB_OK;
-  } catch (...) {
-    return InternalError(nullptr, fn, "unknown exception");
-  }
-}
-
 }  // namespace
 }  // namespace annodb::capi
 

@@ -162,6 +162,45 @@ Status ResolveFilter(const ReadTxn& t, const FilterArgs& a, LabelFilter* f) {
 using namespace annodb;
 using namespace annodb::capi;
 
+namespace {
+
+constexpr size_t kLsImportOptionsSizeV1 = sizeof(annodb_ls_import_options);
+
+// The Label Studio import behind both entry points; `extended` adds the
+// report fields of annodb_label_studio_import_opts.
+Status RunLsImport(Store& s, const char* path, const LsImportOptions& o, const annodb_actor* actor, bool extended,
+                   char** report_json, size_t* report_len) {
+  ANNODB_RETURN_IF_ERROR(RequireInputFile(path));
+  if (std::strcmp(path, "-") == 0)
+    return Status::InvalidArgument("path: a Label Studio export is read from a file, not standard input");
+  Actor a;
+  ANNODB_RETURN_IF_ERROR(ToActor(actor, Actor::System(), &a));
+  LsImportReport r;
+  ANNODB_RETURN_IF_ERROR(ImportLabelStudio(s, path, a, o, &r));
+  if (!report_json) return Status::OK();
+  ojson skipped = ojson::object();
+  for (const auto& [type, n] : r.skipped_types) skipped[type] = n;
+  ojson j{{"tasks", r.tasks},
+          {"assets_created", r.assets_created},
+          {"labels", r.labels},
+          {"predictions", r.predictions},
+          {"unchanged", r.unchanged},
+          {"members_created", r.members_created},
+          {"cancelled_skipped", r.cancelled_skipped},
+          {"results_skipped", r.results_skipped},
+          {"project_created", r.project_created},
+          {"skipped_types", std::move(skipped)}};
+  if (extended) {
+    j["earlier_versions"] = r.earlier_versions;
+    j["default_author_used"] = r.default_author_used;
+    j["boxes_clamped"] = r.boxes_clamped;
+  }
+  GiveText(Dump(j), report_json, report_len);
+  return Status::OK();
+}
+
+}  // namespace
+
 extern "C" {
 
 ANNODB_EXPORT int annodb_label_put_json(annodb_store* store, const char* json_text, const annodb_actor* actor,
@@ -318,9 +357,6 @@ ANNODB_EXPORT int annodb_label_studio_import(annodb_store* store, const char* pa
                                              const annodb_actor* actor, char** report_json, size_t* report_len) {
   ResetOut(report_json, report_len);
   return Run(store, "annodb_label_studio_import", [&](Store& s) -> Status {
-    ANNODB_RETURN_IF_ERROR(RequireInputFile(path));
-    if (std::strcmp(path, "-") == 0)
-      return Status::InvalidArgument("path: a Label Studio export is read from a file, not standard input");
     ANNODB_RETURN_IF_ERROR(RequireString(project, "project name"));
     ANNODB_RETURN_IF_ERROR(RequireString(dataset, "dataset name"));
     LsImportOptions o;
@@ -328,26 +364,35 @@ ANNODB_EXPORT int annodb_label_studio_import(annodb_store* store, const char* pa
     o.dataset = dataset;
     if (data_key) o.data_key = data_key;
     if (external_id_key) o.external_id_key = external_id_key;
-    Actor a;
-    ANNODB_RETURN_IF_ERROR(ToActor(actor, Actor::System(), &a));
-    LsImportReport r;
-    ANNODB_RETURN_IF_ERROR(ImportLabelStudio(s, path, a, o, &r));
-    if (report_json) {
-      ojson skipped = ojson::object();
-      for (const auto& [type, n] : r.skipped_types) skipped[type] = n;
-      ojson j{{"tasks", r.tasks},
-              {"assets_created", r.assets_created},
-              {"labels", r.labels},
-              {"predictions", r.predictions},
-              {"unchanged", r.unchanged},
-              {"members_created", r.members_created},
-              {"cancelled_skipped", r.cancelled_skipped},
-              {"results_skipped", r.results_skipped},
-              {"project_created", r.project_created},
-              {"skipped_types", std::move(skipped)}};
-      GiveText(Dump(j), report_json, report_len);
-    }
-    return Status::OK();
+    return RunLsImport(s, path, o, actor, false, report_json, report_len);
+  });
+}
+
+ANNODB_EXPORT int annodb_ls_import_options_init(annodb_ls_import_options* opts, size_t struct_size) {
+  return InitOptions(opts, struct_size, kLsImportOptionsSizeV1, "annodb_ls_import_options_init",
+                     "annodb_ls_import_options");
+}
+
+ANNODB_EXPORT int annodb_label_studio_import_opts(annodb_store* store, const char* path,
+                                                  const annodb_ls_import_options* opts, const annodb_actor* actor,
+                                                  char** report_json, size_t* report_len) {
+  ResetOut(report_json, report_len);
+  return Run(store, "annodb_label_studio_import_opts", [&](Store& s) -> Status {
+    if (!opts) return Status::InvalidArgument("opts is NULL");
+    ANNODB_RETURN_IF_ERROR(CheckStructSize(opts, opts->struct_size, kLsImportOptionsSizeV1,
+                                           sizeof(annodb_ls_import_options), "annodb_ls_import_options"));
+    ANNODB_RETURN_IF_ERROR(RequireString(opts->project, "project name"));
+    ANNODB_RETURN_IF_ERROR(RequireString(opts->dataset, "dataset name"));
+    LsImportOptions o;
+    o.project = opts->project;
+    o.dataset = opts->dataset;
+    for (auto [from, to] : {std::pair{opts->data_key, &o.data_key}, std::pair{opts->external_id_key, &o.external_id_key},
+                            std::pair{opts->default_author, &o.default_author}})
+      if (from) *to = from;
+    o.clamp_boxes = opts->clamp_boxes != 0;
+    if (opts->clamp_tolerance_percent != 0) o.clamp_tolerance_percent = opts->clamp_tolerance_percent;
+    o.same_author = opts->same_author_versions ? LsSameAuthor::kVersions : LsSameAuthor::kRefuse;
+    return RunLsImport(s, path, o, actor, true, report_json, report_len);
   });
 }
 

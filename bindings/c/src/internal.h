@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -98,6 +99,24 @@ int Run(annodb_store* h, const char* what, Fn&& fn) noexcept {
     return InternalError(ref.get(), what, e.what());
   } catch (...) {
     return InternalError(ref.get(), what, "unknown exception");
+  }
+}
+
+// Body of the *_init functions of growable option structs: checks opts and
+// struct_size (v1 = the first published size), zeroes struct_size bytes and
+// stores struct_size. `fn` and `type` name the function and the struct.
+template <typename T>
+int InitOptions(T* opts, size_t struct_size, size_t v1, const char* fn, const char* type) noexcept {
+  try {
+    if (opts == nullptr) return SetThreadError(ANNODB_INVALID_ARGUMENT, std::string(fn) + ": opts is NULL");
+    if (struct_size < v1 || struct_size > kMaxStructSize)
+      return SetThreadError(ANNODB_INVALID_ARGUMENT, std::string(fn) + ": struct_size " + std::to_string(struct_size) +
+                                                         " is not a size of " + type + " (pass sizeof(" + type + "))");
+    std::memset(static_cast<void*>(opts), 0, struct_size);
+    opts->struct_size = struct_size;
+    return ANNODB_OK;
+  } catch (...) {
+    return InternalError(nullptr, fn, "unknown exception");
   }
 }
 

@@ -81,6 +81,12 @@ struct LabelInput {
 // a non-finite number or score. InvalidArgument names the annotation
 // ("annotations[2] (vehicle): ..."). Fills each annotation's kind.
 Status ValidateLabel(const ProjectInfo& project, const AssetInput& asset, LabelInput* label);
+// The per-annotation part of ValidateLabel: `a` checked against `feature`
+// (which must be a.feature's definition) and the asset. InvalidArgument
+// messages start with `where`. Fills a->kind. For importers that check each
+// converted annotation in the words of their own input format.
+Status ValidateAnnotation(const FeatureDef& feature, const AssetInput& asset, const std::string& where,
+                          AnnotationInput* a);
 
 // Validates and writes the label (an upsert on (project, asset, source,
 // author), see above). NotFound for an unknown project, asset (or one not in

@@ -744,8 +744,9 @@ ANNODB_EXPORT int annodb_label_import_jsonl(annodb_store* store, const char* pat
  * project `project` and dataset `dataset`, both created when missing (the
  * ontology then inferred from the results). Tasks become assets (external
  * id "ls-<task id>", or the task data value under `external_id_key`; URI the
- * data value under `data_key`, or the first string in "data"; NULL or "" for
- * either = that default), annotations human labels by members named after
+ * data value under `data_key`, or under the key the results' source/to_name
+ * point at; NULL or "" for either = that default), annotations human labels
+ * by members named after
  * their e-mail (created when missing), predictions model labels
  * ("label-studio", version = model_version). Result types: choices,
  * rectanglelabels, polygonlabels, keypointlabels, labels (text spans),
@@ -762,6 +763,45 @@ ANNODB_EXPORT int annodb_label_import_jsonl(annodb_store* store, const char* pat
 ANNODB_EXPORT int annodb_label_studio_import(annodb_store* store, const char* path, const char* project,
                                              const char* dataset, const char* data_key, const char* external_id_key,
                                              const annodb_actor* actor, char** report_json, size_t* report_len);
+
+/* Options of annodb_label_studio_import_opts. Initialise with
+ * annodb_ls_import_options_init (every field zero/NULL except struct_size),
+ * then set what differs from the defaults. */
+typedef struct annodb_ls_import_options {
+  size_t struct_size;              /* sizeof(annodb_ls_import_options) as the caller compiled it */
+  const char* project;             /* required */
+  const char* dataset;             /* required */
+  const char* data_key;            /* NULL/"" = the data key the results' source/to_name point at */
+  const char* external_id_key;     /* NULL/"" = "ls-<task id>" ("ls-index-<position>" without an id) */
+  const char* default_author;      /* member for annotations without completed_by; NULL/"" = "ls-unknown-author" */
+  int clamp_boxes;                 /* non-zero: clamp boxes at most clamp_tolerance_percent outside the image */
+  double clamp_tolerance_percent;  /* percent of the image's width/height, (0, 10]; 0 = the default 2 */
+  int same_author_versions;        /* non-zero: several annotations by one author on a task become versions of
+                                      one label (file order); 0: they refuse the import */
+} annodb_ls_import_options;
+
+/* Sets *opts to the defaults: zeroes struct_size bytes and stores
+ * struct_size. Errors: ANNODB_INVALID_ARGUMENT (NULL, or a struct_size
+ * smaller than the first version of the struct or absurdly large). */
+ANNODB_EXPORT int annodb_ls_import_options_init(annodb_ls_import_options* opts, size_t struct_size);
+
+/* As annodb_label_studio_import, with the options above; the file may also
+ * hold one task object. Rules (docs/formats.md, "Label Studio"): tasks
+ * without "id" take their position; annotations without "completed_by" are
+ * by default_author; a result without original_width/original_height takes
+ * the size from another result of the task or the stored asset; a stored
+ * asset keeps its fields and gains only a missing size or text. Every error
+ * names the task, annotation, result, field and value.
+ *   report_json: as annodb_label_studio_import's, plus "earlier_versions",
+ *                "default_author_used" and "boxes_clamped". Each annotation
+ *                and prediction of the file is counted once in "labels",
+ *                "predictions", "earlier_versions", "unchanged" or
+ *                "cancelled_skipped".
+ * Errors: as annodb_label_studio_import; ANNODB_INVALID_ARGUMENT also for
+ * bad options. */
+ANNODB_EXPORT int annodb_label_studio_import_opts(annodb_store* store, const char* path,
+                                                  const annodb_ls_import_options* opts, const annodb_actor* actor,
+                                                  char** report_json, size_t* report_len);
 
 /* ------------------------------------------------------------------------ */
 /* Comments and issues                                                      */

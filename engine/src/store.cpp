@@ -1,7 +1,9 @@
 // Store: opening, the transaction runners, map growth, durability, backup.
 #include "annodb/store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -345,10 +347,33 @@ Status Store::Backup(const std::string& dest_dir) {
   } else if (!fs::create_directories(dest_dir, ec)) {
     return Status::IOError("cannot create '" + dest_dir + "': " + ec.message());
   }
-  // mdb_env_copy2 runs its own read transaction; hold resize_mu shared so the
-  // map is not resized under it.
-  std::shared_lock<std::shared_mutex> lock(impl_->resize_mu);
-  return LmdbStatus(mdb_env_copy2(impl_->env, dest_dir.c_str(), MDB_CP_COMPACT), "backing up to '" + dest_dir + "'");
+  // The copy is written under a temporary name and renamed to data.mdb only
+  // once it is complete and on disk: a backup cut short (a crash, kill -9, a
+  // full disk) leaves no data.mdb that could pass for a store.
+  const std::string tmp = dest_dir + "/data.mdb.partial", final_path = dest_dir + "/data.mdb";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot create '" + tmp + "': " + std::strerror(errno));
+  int rc;
+  {
+    // mdb_env_copyfd2 runs its own read transaction; hold resize_mu shared so
+    // the map is not resized under it.
+    std::shared_lock<std::shared_mutex> lock(impl_->resize_mu);
+    rc = mdb_env_copyfd2(impl_->env, fd, MDB_CP_COMPACT);
+  }
+  if (rc == MDB_SUCCESS && ::fsync(fd) != 0) rc = errno;
+  if (::close(fd) != 0 && rc == MDB_SUCCESS) rc = errno;
+  if (rc == MDB_SUCCESS && ::rename(tmp.c_str(), final_path.c_str()) != 0) rc = errno;
+  if (rc != MDB_SUCCESS) {
+    ::unlink(tmp.c_str());
+    return LmdbStatus(rc, "backing up to '" + dest_dir + "'");
+  }
+  // The rename itself is durable once the directory is synced.
+  int dfd = ::open(dest_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::OK();
 }
 
 }  // namespace annodb

@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "annodb/annodb.h"
 #include "fuzz_util.h"
 #include "labels/fixture.h"  // kOntology

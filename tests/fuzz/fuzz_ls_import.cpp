@@ -10,40 +10,19 @@
 
 #include "annodb/ls_import.h"
 #include "fuzz_util.h"
-#include "test_util.h"
 
 using namespace annodb;
 
 namespace {
-struct World {
-  test::TempDir dir{"fuzz-ls"};
-  std::unique_ptr<Store> store;
-  std::string file = dir.sub("export.json");
-  int accepted = 0;
-  World() { Reset(); }
-  // A fresh store (every few hundred accepted inputs, so that the store and
-  // the time per input stay small over a long run).
-  void Reset() {
-    store.reset();
-    std::filesystem::remove_all(dir.sub("store"));
-    StoreOptions o;
-    o.durability = Durability::kProcessCrashSafe;
-    store = test::OpenNew(dir.sub("store"), o);
-    accepted = 0;
-  }
-  void Accepted() {
-    if (++accepted >= 256) Reset();
-  }
-};
-World& GetWorld() {
-  static World w;
+fuzz::ScratchStore& GetWorld() {
+  static fuzz::ScratchStore w("fuzz-ls", "export.json");
   return w;
 }
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  World& w = GetWorld();
-  fuzz::WriteFile(w.file, data, size);
+  fuzz::ScratchStore& w = GetWorld();
+  fuzz::WriteFile(w.file(), data, size);
   LsImportOptions o;
   o.project = "ls";
   o.dataset = "ls-tasks";
@@ -52,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 0 && (data[0] & 1)) o.data_key = "image";
   if (size > 0 && (data[0] & 2)) o.external_id_key = "name";
   LsImportReport r;
-  Status s = ImportLabelStudio(*w.store, w.file, Actor::System("fuzz"), o, &r);
+  Status s = ImportLabelStudio(w.store(), w.file(), Actor::System("fuzz"), o, &r);
   fuzz::CheckMessage(s, fuzz::AsText(data, size));
   if (s.ok()) w.Accepted();
   return 0;

@@ -3,11 +3,15 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "annodb/status.h"
+#include "annodb/store.h"
+#include "test_util.h"
 
 namespace annodb::fuzz {
 
@@ -47,5 +51,35 @@ inline void WriteFile(const std::string& path, const uint8_t* data, size_t size)
   f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   if (!f) Fail("cannot write " + path);
 }
+
+// For targets whose code under test reads a file and writes to a store: a
+// temporary directory with the input file and a store (kProcessCrashSafe, no
+// fsync per commit). The store is made afresh every 256 accepted inputs, so
+// that its size and the time per input stay small over a long run.
+class ScratchStore {
+ public:
+  ScratchStore(const std::string& tag, const std::string& file_name) : dir_(tag), file_(dir_.sub(file_name)) {
+    Reset();
+  }
+  Store& store() { return *store_; }
+  const std::string& file() const { return file_; }
+  void Accepted() {
+    if (++accepted_ >= 256) Reset();
+  }
+
+ private:
+  void Reset() {
+    store_.reset();
+    std::filesystem::remove_all(dir_.sub("store"));
+    StoreOptions o;
+    o.durability = Durability::kProcessCrashSafe;
+    store_ = test::OpenNew(dir_.sub("store"), o);
+    accepted_ = 0;
+  }
+  test::TempDir dir_;
+  std::string file_;
+  std::unique_ptr<Store> store_;
+  int accepted_ = 0;
+};
 
 }  // namespace annodb::fuzz

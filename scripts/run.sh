@@ -4,12 +4,14 @@
 #   bash scripts/run.sh demo   install missing packages, build the release
 #                              preset, run scripts/demo.sh
 #   bash scripts/run.sh test   install missing packages, build and test the
-#                              release preset, then the asan preset
+#                              release preset, then the asan preset, then the
+#                              fuzz preset (libFuzzer smoke runs, clang)
 #   bash scripts/run.sh build  install missing packages, build the release preset
 #   bash scripts/run.sh setup  only install missing packages
 #
 # Runs from anywhere (it changes to the repository root). Presets are defined
-# in CMakePresets.json: release -> build/release, asan -> build/asan.
+# in CMakePresets.json: release -> build/release, asan -> build/asan,
+# fuzz -> build/fuzz.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +22,7 @@ section() {
 }
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 do_setup() {
@@ -74,11 +76,16 @@ cmd_test() {
   build_preset asan
   test_preset asan || failed+=("asan tests")
 
+  # Each fuzz target runs its seed corpus, then fuzzes for a few seconds
+  # (docs/testing/fuzzing.md).
+  build_preset fuzz
+  test_preset fuzz || failed+=("fuzz smoke tests")
+
   if [ "${#failed[@]}" -ne 0 ]; then
     section "test: FAILED: ${failed[*]}"
     exit 1
   fi
-  section "test: all release and asan tests passed"
+  section "test: all release, asan and fuzz tests passed"
 }
 
 case "${1:-}" in

@@ -14,6 +14,7 @@ PACKAGES=(
   libxxhash-dev libuv1-dev libboost-dev
   catch2 libsimdjson-dev nlohmann-json3-dev libcli11-dev
   libhnswlib-dev libsqlite3-dev python3
+  clang libclang-rt-14-dev
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

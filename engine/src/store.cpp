@@ -1,7 +1,9 @@
 // Store: opening, the transaction runners, map growth, durability, backup.
 #include "annodb/store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -405,19 +407,45 @@ Status Store::Backup(const std::string& dest_dir) {
   } else {
     made_dir = true;
   }
+  // The copy is written under a temporary name and renamed to data.mdb only
+  // once it is complete and on disk: a backup cut short (a crash, kill -9, a
+  // full disk) leaves no data.mdb that could pass for a store.
+  const std::string tmp = dest_dir + "/data.mdb.partial", final_path = dest_dir + "/data.mdb";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    int err = errno;
+    if (made_dir) fs::remove(dest_dir, ec);
+    return StoreIoStatus(err, dest_dir, "writing a backup of store '" + impl_->dir + "'");
+  }
   int rc;
   {
-    // mdb_env_copy2 runs its own read transaction; hold resize_mu shared so
+    // mdb_env_copyfd2 runs its own read transaction; hold resize_mu shared so
     // the map is not resized under it.
     std::shared_lock<std::shared_mutex> lock(impl_->resize_mu);
-    if (!impl_->unusable.empty()) return Status::IOError(impl_->unusable);
-    rc = mdb_env_copy2(impl_->env, dest_dir.c_str(), MDB_CP_COMPACT);
+    rc = impl_->unusable.empty() ? mdb_env_copyfd2(impl_->env, fd, MDB_CP_COMPACT) : EIO;
   }
-  if (rc == MDB_SUCCESS) return Status::OK();
-  // A partial copy must not pass for a backup: remove what was written.
-  fs::remove(fs::path(dest_dir) / "data.mdb", ec);
-  if (made_dir) fs::remove(dest_dir, ec);
-  return StoreIoStatus(rc, dest_dir, "writing a backup of store '" + impl_->dir + "'");
+  if (!impl_->unusable.empty()) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    if (made_dir) fs::remove(dest_dir, ec);
+    return Status::IOError(impl_->unusable);
+  }
+  if (rc == MDB_SUCCESS && ::fsync(fd) != 0) rc = errno;
+  if (::close(fd) != 0 && rc == MDB_SUCCESS) rc = errno;
+  if (rc == MDB_SUCCESS && ::rename(tmp.c_str(), final_path.c_str()) != 0) rc = errno;
+  if (rc != MDB_SUCCESS) {
+    // A partial copy must not pass for a backup: remove what was written.
+    ::unlink(tmp.c_str());
+    if (made_dir) fs::remove(dest_dir, ec);
+    return StoreIoStatus(rc, dest_dir, "writing a backup of store '" + impl_->dir + "'");
+  }
+  // The rename itself is durable once the directory is synced.
+  int dfd = ::open(dest_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::OK();
 }
 
 }  // namespace annodb

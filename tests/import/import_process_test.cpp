@@ -1,45 +1,17 @@
 // Imports across processes: two processes importing into one store at once,
-// and a process killed with SIGKILL in the middle of an import.
-//
-// LMDB must never be used across fork(): the parent forks with no store
-// open, each child opens its own Store and leaves with _exit (no atexit
-// handlers, no Catch2 in the child), and the parent opens the store only
-// after its children are gone.
+// and a process killed with SIGKILL in the middle of an import (the rules
+// for forking with LMDB are in process_util.h).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <functional>
-
 #include "import_helpers.h"
+#include "process_util.h"
 
 using namespace annodb;
 using namespace annodb::test;
 
 namespace {
-
-// Runs fn in a child process; the child exits with fn's return value.
-pid_t Spawn(const std::function<int()>& fn) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int rc = 100;
-    try {
-      rc = fn();
-    } catch (...) {
-      rc = 101;
-    }
-    ::_exit(rc);
-  }
-  REQUIRE(pid > 0);
-  return pid;
-}
-
-int WaitExit(pid_t pid) {
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 1000 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
 
 // In a child: import `file` and send the report through `fd`.
 int ChildImport(const std::string& store_dir, const std::string& file, size_t batch_rows, int fd) {

@@ -23,6 +23,7 @@
 #include "annodb/projects.h"
 #include "annodb/queue.h"
 #include "annodb/verify.h"
+#include "process_util.h"
 #include "test_util.h"
 
 using namespace annodb;
@@ -90,9 +91,7 @@ int Worker(const std::string& dir, const std::string& stale_log, unsigned seed) 
 }
 
 pid_t Spawn(const std::string& dir, const std::string& stale_log, unsigned seed) {
-  pid_t pid = fork();
-  if (pid == 0) _exit(Worker(dir, stale_log, seed));
-  return pid;
+  return test::Spawn([=] { return Worker(dir, stale_log, seed); });
 }
 
 }  // namespace

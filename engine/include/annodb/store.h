@@ -336,7 +336,10 @@ class Store {
   // Forces written data to disk (useful with kProcessCrashSafe).
   Status Sync();
   // Online, compacted copy of the store into `dest_dir` (created; must be
-  // empty). Readers and writers continue meanwhile.
+  // empty). Readers and writers continue meanwhile. The copy is written as
+  // data.mdb.partial, synced and renamed to data.mdb: a backup cut short
+  // (crash, kill, full disk) leaves no data.mdb, so never a store that
+  // opens with part of the data.
   Status Backup(const std::string& dest_dir);
 
   const std::string& dir() const;

@@ -499,7 +499,8 @@ ANNODB_EXPORT int annodb_sync(annodb_store* store);
 
 /* Writes an online, compacted copy of the store into directory `dest_dir`
  * (created if missing; must be empty). Readers and writers continue
- * meanwhile. Errors: ANNODB_INVALID_ARGUMENT (not empty, not a directory),
+ * meanwhile. The copy appears as data.mdb only once complete and synced; a
+ * backup cut short leaves at most data.mdb.partial. Errors: ANNODB_INVALID_ARGUMENT (not empty, not a directory),
  * ANNODB_IO_ERROR. */
 ANNODB_EXPORT int annodb_backup(annodb_store* store, const char* dest_dir);
 

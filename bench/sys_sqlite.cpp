@@ -58,6 +58,9 @@ class Stmt {
   sqlite3_stmt* s_ = nullptr;
 };
 
+// How long a statement waits for another process's lock before failing.
+constexpr int kOpenBusyTimeoutMs = 60000;
+
 class SqliteAdapter : public SystemAdapter {
  public:
   explicit SqliteAdapter(const Config& cfg) : cfg_(cfg) {
@@ -84,6 +87,14 @@ class SqliteAdapter : public SystemAdapter {
     }
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK)
       throw std::runtime_error("sqlite open " + path + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+    // Wait for locks from the first statement on. The multi-process lease
+    // workloads open the database in 4 or 8 processes at once after the
+    // parent closed it (the WAL was checkpointed and removed): the first
+    // opener rebuilds the WAL index under an exclusive lock, and without a
+    // busy handler the others' `PRAGMA journal_mode=WAL` fails at once with
+    // "database is locked" (issue 11, item 18: 3 runs in 20 on a loaded
+    // machine). The lease work installs its own counting handler later.
+    sqlite3_busy_timeout(db_, kOpenBusyTimeoutMs);
     Exec("PRAGMA page_size=" + std::to_string(cfg_.sqlite_page_size));
     if (cfg_.sqlite_exclusive) Exec("PRAGMA locking_mode=EXCLUSIVE");
     Exec("PRAGMA journal_mode=WAL");

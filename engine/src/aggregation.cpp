@@ -150,6 +150,7 @@ Status DawidSkene(const CrowdLabels& labels, const DawidSkeneOptions& options, D
     std::vector<double> log_prior(classes);
     std::vector<std::vector<std::vector<double>>> log_pi = pi;
     std::vector<double> logp(classes);
+    std::vector<double> terms;  // one item's log terms for one class (E-step)
     size_t iterations = 0;
     bool converged = false;
     double log_likelihood = 0;
@@ -185,15 +186,24 @@ Status DawidSkene(const CrowdLabels& labels, const DawidSkeneOptions& options, D
           }
         }
       }
-      // E-step.
+      // E-step. Each item's log terms are summed in ascending order, so two
+      // items whose terms are the same multiset get bit-identical posteriors
+      // whatever order their workers come in. Without this, when every
+      // worker is uninformative (majority vote is then an unstable fixed
+      // point: docs/consensus.md, "The smoothing prior") the last-bit
+      // differences of summing in worker order grow with every iteration
+      // until items flip to 0 or 1.
       double max_change = 0;
       log_likelihood = 0;
       for (size_t i : answered) {
         for (size_t j = 0; j < classes; ++j) {
+          terms.clear();
+          for (const Cell& c : cells[i]) terms.push_back(c.count * log_pi[c.worker][j][c.label]);
+          std::sort(terms.begin(), terms.end());
           double lp = log_prior[j];
-          for (const Cell& c : cells[i]) {
+          for (double t : terms) {
             if (lp == kNegInf) break;
-            lp += c.count * log_pi[c.worker][j][c.label];
+            lp += t;
           }
           logp[j] = lp;
         }

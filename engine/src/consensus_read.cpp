@@ -61,16 +61,21 @@ Status CollectIndex(const ReadTxn& txn, Index index, uint64_t project_id,
   });
 }
 
+// The stored view of one asset; NotFound (saying so) when it has none.
+Status AssetViewValue(const ReadTxn& txn, uint64_t project_id, uint64_t asset_id, std::string_view* v) {
+  Status s = txn.IndexGet(Index::kConsensusAsset, ci::AssetKey(project_id, asset_id), v);
+  if (s.IsNotFound())
+    return Status::NotFound("asset " + std::to_string(asset_id) + " has no counted label in project " +
+                            std::to_string(project_id));
+  return s;
+}
+
 }  // namespace
 
 Status GetAssetConsensus(const ReadTxn& txn, uint64_t project_id, uint64_t asset_id, AssetConsensus* out) {
   ANNODB_RETURN_IF_ERROR(CheckProject(txn, project_id));
   std::string_view v;
-  Status s = txn.IndexGet(Index::kConsensusAsset, ci::AssetKey(project_id, asset_id), &v);
-  if (s.IsNotFound())
-    return Status::NotFound("asset " + std::to_string(asset_id) + " has no counted label in project " +
-                            std::to_string(project_id));
-  ANNODB_RETURN_IF_ERROR(s);
+  ANNODB_RETURN_IF_ERROR(AssetViewValue(txn, project_id, asset_id, &v));
   return ToAssetConsensus(v, out);
 }
 
@@ -100,9 +105,25 @@ Status ListAssetConsensus(const ReadTxn& txn, uint64_t project_id, uint64_t afte
 
 Status ListAssetsBelow(const ReadTxn& txn, uint64_t project_id, double below, size_t limit,
                        std::vector<AssetConsensus>* out) {
+  return ListAssetsBelow(txn, project_id, below, 0, limit, out);
+}
+
+Status ListAssetsBelow(const ReadTxn& txn, uint64_t project_id, double below, uint64_t after_asset, size_t limit,
+                       std::vector<AssetConsensus>* out) {
   ANNODB_RETURN_IF_ERROR(CheckProject(txn, project_id));
   if (!std::isfinite(below)) return Status::InvalidArgument("the score threshold must be a finite number");
   if (limit == 0) limit = 1000;
+  // The page starts after (score of after_asset, after_asset) in list order.
+  std::pair<uint64_t, uint64_t> cursor{0, 0};
+  if (after_asset != 0) {
+    std::string_view v;
+    ANNODB_RETURN_IF_ERROR(AssetViewValue(txn, project_id, after_asset, &v).WithContext("the page cursor"));
+    ci::AssetView view;
+    ANNODB_RETURN_IF_ERROR(ci::DecodeView(v, &view, nullptr));
+    if (!ci::ViewScoreUnits(view, &cursor.first))
+      return Status::InvalidArgument("asset " + std::to_string(after_asset) + " (the page cursor) has no score");
+    cursor.second = after_asset;
+  }
   // Scores are compared as floor(mean units); a score is below X iff its
   // units < ceil(X * 1e9).
   double bound = std::ceil(below * ci::kUnits);
@@ -127,6 +148,7 @@ Status ListAssetsBelow(const ReadTxn& txn, uint64_t project_id, double below, si
       uint64_t units = 0;
       if (!ci::ViewScoreUnits(view, &units) || units >= limit_units) return true;
       Entry e{units, DecodeU64(k.data() + 8)};
+      if (after_asset != 0 && !(cursor < e)) return true;
       if (heap.size() < limit) {
         heap.push_back(e);
         std::push_heap(heap.begin(), heap.end());

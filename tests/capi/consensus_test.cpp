@@ -149,29 +149,50 @@ TEST_CASE("capi consensus: per-asset views, below, members (Krippendorff 2011 da
 
   // Below 1, lowest first: u6 (0), then u2 and u8 (0.5 each, by asset id).
   Out out;
-  REQUIRE(annodb_consensus_below_json(s, "k", 1.0, 0, out.ptr(), out.len()) == ANNODB_OK);
+  REQUIRE(annodb_consensus_below_json(s, "k", 1.0, 0, 0, out.ptr(), out.len()) == ANNODB_OK);
   json below = out.parse();
+  CHECK(below["next"].is_null());
+  below = below["items"];
   REQUIRE(below.size() == 3);
   CHECK(below[0]["external_id"] == "u6");
   CHECK(below[1]["external_id"] == "u2");
   CHECK(below[2]["external_id"] == "u8");
   // Strictly below: 0.5 is not below 0.5.
-  REQUIRE(annodb_consensus_below_json(s, "k", 0.5, 0, out.ptr(), out.len()) == ANNODB_OK);
-  CHECK(out.parse().size() == 1);
-  REQUIRE(annodb_consensus_below_json(s, "k", 1.0, 2, out.ptr(), out.len()) == ANNODB_OK);
-  CHECK(out.parse().size() == 2);
+  REQUIRE(annodb_consensus_below_json(s, "k", 0.5, 0, 0, out.ptr(), out.len()) == ANNODB_OK);
+  CHECK(out.parse()["items"].size() == 1);
+  // Pages of 2 then the rest: cut with "next", continued exactly after it.
+  REQUIRE(annodb_consensus_below_json(s, "k", 1.0, 0, 2, out.ptr(), out.len()) == ANNODB_OK);
+  json first = out.parse();
+  REQUIRE(first["items"].size() == 2);
+  CHECK(first["items"][1]["external_id"] == "u2");
+  REQUIRE(first["next"] == first["items"][1]["asset_id"]);
+  REQUIRE(annodb_consensus_below_json(s, "k", 1.0, first["next"].get<uint64_t>(), 2, out.ptr(), out.len()) ==
+          ANNODB_OK);
+  json second = out.parse();
+  REQUIRE(second["items"].size() == 1);
+  CHECK(second["items"][0]["external_id"] == "u8");
+  CHECK(second["next"].is_null());
+  // Exactly full: no "next".
+  REQUIRE(annodb_consensus_below_json(s, "k", 1.0, 0, 3, out.ptr(), out.len()) == ANNODB_OK);
+  CHECK(out.parse()["next"].is_null());
+  // A cursor that names no view, or an asset without a score.
+  CHECK(annodb_consensus_below_json(s, "k", 1.0, 999999, 0, out.ptr(), out.len()) == ANNODB_NOT_FOUND);
+  CHECK(annodb_consensus_below_json(s, "k", 1.0, s.assets[11], 0, out.ptr(), out.len()) == ANNODB_INVALID_ARGUMENT);
 
   // List: every asset with a counted label, in pages.
   REQUIRE(annodb_consensus_list_json(s, "k", 0, 5, out.ptr(), out.len()) == ANNODB_OK);
   json page = out.parse();
-  REQUIRE(page.size() == 5);
-  CHECK(page[0]["external_id"] == "u1");
-  REQUIRE(annodb_consensus_list_json(s, "k", page[4]["asset_id"].get<uint64_t>(), 0, out.ptr(), out.len()) == ANNODB_OK);
+  REQUIRE(page["items"].size() == 5);
+  CHECK(page["items"][0]["external_id"] == "u1");
+  REQUIRE(page["next"] == page["items"][4]["asset_id"]);
+  REQUIRE(annodb_consensus_list_json(s, "k", page["next"].get<uint64_t>(), 0, out.ptr(), out.len()) == ANNODB_OK);
   page = out.parse();
-  REQUIRE(page.size() == 7);
-  CHECK(page[6]["external_id"] == "u12");
+  REQUIRE(page["items"].size() == 7);
+  CHECK(page["items"][0]["external_id"] == "u6");
+  CHECK(page["items"][6]["external_id"] == "u12");
+  CHECK(page["next"].is_null());
   REQUIRE(annodb_consensus_list_json(s, "fw", 0, 0, out.ptr(), out.len()) == ANNODB_OK);
-  CHECK(out.parse().empty());
+  CHECK(out.parse()["items"].empty());
 
   // Members: obs-a agrees with another member in 21 of its 26 pairs on
   // shared assets; obs-c in 18 of 27 (= 2/3).
@@ -388,11 +409,11 @@ TEST_CASE("capi consensus: agreement refuses bad arguments and changes nothing")
   CHECK(annodb_consensus_list_json(s, "k", 0, 100001, out.ptr(), out.len()) == ANNODB_INVALID_ARGUMENT);
   CHECK(Has(s.error(), "limit"));
   CHECK(annodb_consensus_list_json(s, "zz", 0, 0, out.ptr(), out.len()) == ANNODB_NOT_FOUND);
-  CHECK(annodb_consensus_below_json(s, "k", std::nan(""), 0, out.ptr(), out.len()) == ANNODB_INVALID_ARGUMENT);
-  CHECK(annodb_consensus_below_json(s, "k", std::numeric_limits<double>::infinity(), 0, out.ptr(), out.len()) ==
+  CHECK(annodb_consensus_below_json(s, "k", std::nan(""), 0, 0, out.ptr(), out.len()) == ANNODB_INVALID_ARGUMENT);
+  CHECK(annodb_consensus_below_json(s, "k", std::numeric_limits<double>::infinity(), 0, 0, out.ptr(), out.len()) ==
         ANNODB_INVALID_ARGUMENT);
-  CHECK(annodb_consensus_below_json(s, "k", 0.5, 100001, out.ptr(), out.len()) == ANNODB_INVALID_ARGUMENT);
-  CHECK(annodb_consensus_below_json(s, "k", 0.5, 0, nullptr, nullptr) == ANNODB_INVALID_ARGUMENT);
+  CHECK(annodb_consensus_below_json(s, "k", 0.5, 0, 100001, out.ptr(), out.len()) == ANNODB_INVALID_ARGUMENT);
+  CHECK(annodb_consensus_below_json(s, "k", 0.5, 0, 0, nullptr, nullptr) == ANNODB_INVALID_ARGUMENT);
   CHECK(annodb_member_agreement_json(s, "k", "nobody", out.ptr(), out.len()) == ANNODB_NOT_FOUND);
   CHECK(annodb_member_agreement_json(s, "k", "", out.ptr(), out.len()) == ANNODB_INVALID_ARGUMENT);
   CHECK(annodb_member_agreement_json(s, "k", nullptr, nullptr, nullptr) == ANNODB_INVALID_ARGUMENT);
@@ -485,7 +506,7 @@ TEST_CASE("capi consensus: majority vote, Dawid-Skene, saving, box clusters") {
   REQUIRE(annodb_label_filter_init(&f, sizeof f) == ANNODB_OK);
   f.asset_id = s.assets[5];
   REQUIRE(annodb_label_list(s, "k", &f, 0, 0, out.ptr(), out.len()) == ANNODB_OK);
-  json labels = out.parse();
+  json labels = out.parse()["items"];
   json agg;
   for (const json& l : labels)
     if (l["source"] == "aggregate") agg = l;
@@ -610,7 +631,7 @@ TEST_CASE("capi consensus: aggregate refuses bad arguments and writes nothing") 
   CHECK(o.method == ANNODB_AGGREGATE_MAJORITY_VOTE);
   CHECK(o.max_iterations == 100);
   CHECK(o.tolerance == 1e-6);
-  CHECK(o.smoothing == 0.01);
+  CHECK(o.smoothing == 0.0);
   CHECK(o.iou_threshold == 0.5);
   CHECK(o.quorum == 2);
   CHECK(o.class_agnostic == 0);

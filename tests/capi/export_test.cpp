@@ -197,7 +197,7 @@ TEST_CASE("export to a file, restore into an empty store, export again: the same
   REQUIRE(open_issues.size() == 1);
   CHECK(open_issues[0]["body"] == "odd text");
   REQUIRE(annodb_label_list(b, "street", nullptr, 0, 0, out.ptr(), out.len()) == ANNODB_OK);
-  CHECK(out.parse().size() == 3);
+  CHECK(out.parse()["items"].size() == 3);
   REQUIRE(annodb_verify(b, nullptr, nullptr) == ANNODB_OK);
 
   // Overwriting an existing file replaces it whole.

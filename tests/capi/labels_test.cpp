@@ -75,12 +75,22 @@ struct World {
     REQUIRE(rc == ANNODB_OK);
     return out.parse();
   }
-  json List(const annodb_label_filter* f, uint64_t after = 0, size_t limit = 0) {
+  // The page object: {"items": [...], "next": id or null}.
+  json ListPage(const annodb_label_filter* f, uint64_t after, size_t limit) {
     Out out;
     int rc = annodb_label_list(st, "street", f, after, limit, out.ptr(), out.len());
     INFO(st.error());
     REQUIRE(rc == ANNODB_OK);
     return out.parse();
+  }
+  json List(const annodb_label_filter* f, uint64_t after = 0, size_t limit = 0) {
+    Out out;
+    int rc = annodb_label_list(st, "street", f, after, limit, out.ptr(), out.len());
+    INFO(st.error());
+    REQUIRE(rc == ANNODB_OK);
+    json page = out.parse();
+    REQUIRE(page.contains("next"));
+    return page["items"];
   }
 };
 
@@ -599,6 +609,12 @@ TEST_CASE("labels: update, history, delete and listing with filters") {
   CHECK(page[1]["model"]["name"] == "yolo");
   CHECK(ids(w.List(&f, pred, 2)) == std::vector<uint64_t>{b});
   CHECK(ids(w.List(&f, b, 2)).empty());
+  // A cut page names the next cursor; the page that holds the rest, and an
+  // exactly full one, say null.
+  CHECK(w.ListPage(&f, 0, 2)["next"] == pred);
+  CHECK(w.ListPage(&f, pred, 2)["next"].is_null());
+  CHECK(w.ListPage(&f, 0, 3)["next"].is_null());
+  CHECK(w.ListPage(&f, 0, 1)["next"] == a);
   f.asset_id = w.img;  // the same asset both ways: fine
   CHECK(ids(w.List(&f)).size() == 3);
   f.asset_id = w.doc;
@@ -723,7 +739,7 @@ TEST_CASE("label imports: JSON Lines and Label Studio through the C ABI") {
   CHECK(p["datasets"] == json::array({"ls-cams"}));
   Out labels;
   REQUIRE(annodb_label_list(w.st, "ls-street", nullptr, 0, 0, labels.ptr(), labels.len()) == ANNODB_OK);
-  CHECK(labels.parse().size() == 3);
+  CHECK(labels.parse()["items"].size() == 3);
   seq = w.st.Sequence();
   REQUIRE(annodb_label_studio_import(w.st, ls.c_str(), "ls-street", "ls-cams", "", "", nullptr, report.ptr(),
                                      report.len()) == ANNODB_OK);

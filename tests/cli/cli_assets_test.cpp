@@ -293,11 +293,14 @@ TEST_CASE("list pages through a dataset", "[cli]") {
   CHECK(all[9]["external_id"] == "img-0010");
   CHECK(all[0].contains("id"));
 
+  // A cut page ends with {"next": CURSOR} (docs/cli.md, "Paging").
   auto page1 = f.cli.JsonLines({"list", "--dataset", "cams", "--limit", "4"});
-  REQUIRE(page1.size() == 4);
+  REQUIRE(page1.size() == 5);
+  CHECK(page1[3]["external_id"] == "img-0004");
+  CHECK(page1[4] == json{{"next", "img-0004"}});
   auto page2 = f.cli.JsonLines({"list", "--dataset", "cams", "--limit", "4", "--after",
-                                page1.back()["external_id"].get<std::string>()});
-  REQUIRE(page2.size() == 4);
+                                page1.back()["next"].get<std::string>()});
+  REQUIRE(page2.size() == 5);
   CHECK(page2[0]["external_id"] == "img-0005");
   std::string human = f.cli.Ok({"list", "--dataset", "cams", "--limit", "4"});
   CHECK(human.find("--after 'img-0004'") != std::string::npos);

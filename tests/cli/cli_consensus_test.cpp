@@ -3,6 +3,8 @@
 // their refusals.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "cli_util.h"
 
 using namespace annodb::test;
@@ -122,4 +124,54 @@ TEST_CASE("cli: aggregate") {
   CHECK(f.s.Run({"aggregate", "--project", "street", "--method", "nope"}).code == 2);
   CHECK(f.s.Run({"aggregate", "--project", "street", "--method", "box_clusters", "--feature", "weather"}).code == 1);
   CHECK(f.s.Run({"verify"}).code == 0);
+}
+
+TEST_CASE("cli: aggregate --smoothing") {
+  // Issue 11: crowd-kit's overlap case with 3 members on 3 assets. Member p
+  // answers "no" on asset p and "yes" on the other two: every asset "yes"
+  // 2:1, every member uninformative. Dawid-Skene must say "yes" at 2/3 (the
+  // old fixed smoothing of 0.01 made one asset "no" at 1.0).
+  Fixture f;
+  WriteFile(f.dir.sub("yesno.json"),
+            R"({"features": [{"name": "ok", "kind": "classification", "options": ["no", "yes"]}]})");
+  f.s.Ok({"project", "create", "sym", "--ontology", f.dir.sub("yesno.json"), "--dataset", "cams"});
+  const char* members[] = {"alice", "bob", "carol"};
+  std::string labels;
+  for (int p = 0; p < 3; ++p) {
+    for (int t = 0; t < 3; ++t) {
+      labels += std::string(R"({"project": "sym", "dataset": "cams", "asset": "img-000)") + std::to_string(t + 1) +
+                R"(", "author": ")" + members[p] + R"(", "source": "human", "status": "submitted", )" +
+                R"("annotations": [{"feature": "ok", "value": ")" + (p == t ? "no" : "yes") + "\"}]}\n";
+    }
+  }
+  WriteFile(f.dir.sub("sym.jsonl"), labels);
+  f.s.Ok({"label", "import", f.dir.sub("sym.jsonl")});
+
+  auto plain = f.s.JsonLines({"aggregate", "--project", "sym", "--method", "dawid_skene", "--json"});
+  REQUIRE(plain.size() == 3);
+  for (const json& it : plain) {
+    CHECK(it["value"] == "yes");
+    CHECK(it["confidence"].get<double>() == Approx(2.0 / 3).margin(1e-9));
+  }
+  // A positive prior is not neutral: same label here, another confidence.
+  auto smoothed =
+      f.s.JsonLines({"aggregate", "--project", "sym", "--method", "dawid_skene", "--smoothing", "0.01", "--json"});
+  REQUIRE(smoothed.size() == 3);
+  for (const json& it : smoothed) {
+    CHECK(it["value"] == "yes");
+    CHECK(std::abs(it["confidence"].get<double>() - 2.0 / 3) > 0.01);
+  }
+  auto saved = f.s.JsonLines(
+      {"aggregate", "--project", "sym", "--method", "dawid_skene", "--smoothing", "0.5", "--save", "--json"});
+  REQUIRE(saved.size() == 4);
+  CHECK(saved[3]["parameters"].get<std::string>().find("smoothing=0.5") != std::string::npos);
+
+  const uint64_t before = f.s.Json({"stats"})["sequence"].get<uint64_t>();
+  for (const char* bad : {"-1", "nan", "inf", "1001", "x"}) {
+    INFO("--smoothing " << bad);
+    RunResult r = f.s.Run({"aggregate", "--project", "sym", "--method", "dawid_skene", "--smoothing", bad, "--save"});
+    CHECK(r.code == 2);
+    CHECK(IsOneLineError(r.err));
+  }
+  CHECK(f.s.Json({"stats"})["sequence"].get<uint64_t>() == before);
 }

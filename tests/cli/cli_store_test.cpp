@@ -44,8 +44,9 @@ TEST_CASE("log lists commits and since and limit select", "[cli]") {
   REQUIRE(since.size() == 2);
   CHECK(since[0]["sequence"] == 3);
   auto limited = cli.JsonLines({"log", "--since", "1", "--limit", "2"});
-  REQUIRE(limited.size() == 2);
+  REQUIRE(limited.size() == 3);  // 2 commits, then the cursor of the next page
   CHECK(limited[1]["sequence"] == 3);
+  CHECK(limited[2]["next"] == "3");
 
   std::string human = cli.Ok({"log"});
   CHECK(human.find("asset create 1..50") != std::string::npos);

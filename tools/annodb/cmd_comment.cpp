@@ -10,6 +10,7 @@
 #include "asset_ref.h"
 #include "cli.h"
 #include "output.h"
+#include "paging.h"
 
 namespace annodb::cli {
 
@@ -141,9 +142,11 @@ struct ListArgs {
   AssetRef asset;
   std::string label, project;
   bool open = false;
+  Page page;  // --after THREAD_ID, --limit (threads; default: all)
 };
 
 void CmdList(Context& ctx, ListArgs& a) {
+  std::string next;
   ThreadFilter f;
   f.open_issues_only = a.open;
   if (!a.label.empty()) f.label_id = ParseId(a.label, "label id");
@@ -157,6 +160,7 @@ void CmdList(Context& ctx, ListArgs& a) {
     }
     std::vector<uint64_t> roots;
     ANNODB_RETURN_IF_ERROR(ListThreads(txn, f, &roots));
+    next = TakeIdPage<uint64_t>(&roots, a.page, [](uint64_t id) { return id; });
     if (!ctx.json() && roots.empty()) PrintLine("no threads");
     for (uint64_t root : roots) {
       std::vector<uint64_t> ids;
@@ -169,14 +173,21 @@ void CmdList(Context& ctx, ListArgs& a) {
     }
     return Status::OK();
   }));
+  PrintMore(ctx, a.page, next);
 }
 
-void CmdInbox(Context& ctx, const std::string& member, bool unread, bool mark_read) {
+void CmdInbox(Context& ctx, const std::string& member, bool unread, bool mark_read, const Page& page) {
   std::vector<InboxEntry> entries;
   uint64_t member_id = 0;
+  std::string next;
+  const uint64_t after = page.AfterId();
   Check(Read(ctx.store(), [&](ReadTxn& txn) {
     ANNODB_RETURN_IF_ERROR(FindMember(txn, member, &member_id));
     ANNODB_RETURN_IF_ERROR(Inbox(txn, member_id, unread, &entries));
+    // Newest first: the rows after the cursor have smaller comment ids.
+    next = TakePage<InboxEntry>(
+        &entries, page, [&](const InboxEntry& e) { return e.comment_id < after; },
+        [](const InboxEntry& e) { return std::to_string(e.comment_id); });
     if (!ctx.json() && entries.empty()) PrintLine(unread ? "no unread mentions" : "no mentions");
     for (const InboxEntry& e : entries) {
       CommentInfo c;
@@ -191,6 +202,8 @@ void CmdInbox(Context& ctx, const std::string& member, bool unread, bool mark_re
     }
     return Status::OK();
   }));
+  PrintMore(ctx, page, next);
+  // Only the mentions listed on this page are marked read.
   if (mark_read && !entries.empty()) {
     Check(Write(ctx.store(), ctx.actor(), [&](WriteTxn& txn) {
       for (const InboxEntry& e : entries)
@@ -261,11 +274,13 @@ void RegisterCommentCommands(CLI::App& app, Context& ctx) {
   list->add_option("--label", l->label, "Label id");
   list->add_option("--project", l->project, "A project's open issues");
   list->add_flag("--open", l->open, "Open issues only");
+  AddPageOptions(list, &l->page, 0, "thread id");
   list->callback([&ctx, l] { ctx.action = [&ctx, l] { CmdList(ctx, *l); }; });
 
   struct InboxArgs {
     std::string member;
     bool unread = false, mark = false;
+    Page page;  // --after COMMENT_ID, --limit (default: all)
   };
   auto in = std::make_shared<InboxArgs>();
   CLI::App* inbox = AddCommand(&app, ctx, "inbox", "A member's mentions, newest first (* = unread)");
@@ -273,7 +288,8 @@ void RegisterCommentCommands(CLI::App& app, Context& ctx) {
   inbox->add_option("--member", in->member, "Member name")->required();
   inbox->add_flag("--unread", in->unread, "Unread mentions only");
   inbox->add_flag("--mark-read", in->mark, "Mark the listed mentions read");
-  inbox->callback([&ctx, in] { ctx.action = [&ctx, in] { CmdInbox(ctx, in->member, in->unread, in->mark); }; });
+  AddPageOptions(inbox, &in->page, 0, "comment id");
+  inbox->callback([&ctx, in] { ctx.action = [&ctx, in] { CmdInbox(ctx, in->member, in->unread, in->mark, in->page); }; });
 }
 
 }  // namespace annodb::cli

@@ -1,6 +1,7 @@
 // Consensus commands: consensus, member agreement, agreement, aggregate.
 // Engine work runs inside Read/Write lambdas that only return Status; all
 // printing (and every CliError) happens outside them.
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "annodb/schema/asset_generated.h"
 #include "cli.h"
 #include "output.h"
+#include "paging.h"
 
 namespace annodb::cli {
 
@@ -74,7 +76,7 @@ Status MemberName(const ReadTxn& txn, uint64_t id, std::map<uint64_t, std::strin
 struct ConsensusArgs {
   std::string project, asset;
   std::optional<double> below;
-  size_t limit = 1000;
+  Page page;  // --after ASSET_ID, --limit (default 1000)
   bool rebuild = false;
 };
 
@@ -91,6 +93,8 @@ void CmdConsensus(Context& ctx, const ConsensusArgs& a) {
   }
   std::vector<AssetConsensus> views;
   std::vector<std::string> ext;
+  std::string next;
+  const uint64_t after = a.page.AfterId();
   Check(ctx.store().Read([&](ReadTxn& txn) {
     ProjectInfo p;
     ANNODB_RETURN_IF_ERROR(LoadProject(txn, a.project, &p));
@@ -100,10 +104,15 @@ void CmdConsensus(Context& ctx, const ConsensusArgs& a) {
       AssetConsensus c;
       ANNODB_RETURN_IF_ERROR(GetAssetConsensus(txn, p.id, asset, &c));
       views.push_back(std::move(c));
-    } else if (a.below) {
-      ANNODB_RETURN_IF_ERROR(ListAssetsBelow(txn, p.id, *a.below, a.limit, &views));
     } else {
-      ANNODB_RETURN_IF_ERROR(ListAssetConsensus(txn, p.id, 0, a.limit, &views));
+      // One row more than the page tells whether the list goes on.
+      const size_t n = a.page.Size();
+      if (a.below) ANNODB_RETURN_IF_ERROR(ListAssetsBelow(txn, p.id, *a.below, after, n + 1, &views));
+      else ANNODB_RETURN_IF_ERROR(ListAssetConsensus(txn, p.id, after, n + 1, &views));
+      if (views.size() > n) {
+        views.resize(n);
+        next = std::to_string(views.back().asset_id);
+      }
     }
     for (const AssetConsensus& c : views) {
       ext.emplace_back();
@@ -132,6 +141,7 @@ void CmdConsensus(Context& ctx, const ConsensusArgs& a) {
       PrintLine("  " + f.feature + ": " + Fmt(f.score) + " over " + std::to_string(f.pairs) + " pairs");
   }
   if (!ctx.json() && views.empty()) PrintLine("no assets");
+  PrintMore(ctx, a.page, next);
 }
 
 // ---- member agreement ---------------------------------------------------------
@@ -229,6 +239,7 @@ struct AggregateArgs {
   double iou = 0.5;
   size_t quorum = 2;
   size_t max_iterations = 100;
+  double smoothing = stats::DawidSkeneOptions().smoothing;
 };
 
 void CmdAggregate(Context& ctx, const AggregateArgs& a) {
@@ -239,6 +250,10 @@ void CmdAggregate(Context& ctx, const AggregateArgs& a) {
   req.boxes.iou_threshold = a.iou;
   req.boxes.quorum = a.quorum;
   req.dawid_skene.max_iterations = a.max_iterations;
+  // The same range as the C ABI's annodb_aggregate_options.smoothing.
+  if (!std::isfinite(a.smoothing) || a.smoothing < 0 || a.smoothing > 1000)
+    UsageError("--smoothing must be a finite number in 0..1000");
+  req.dawid_skene.smoothing = a.smoothing;
   AggregateReport report;
   std::vector<std::string> ext;
   std::vector<std::string> member_names;
@@ -312,12 +327,17 @@ void RegisterConsensusCommands(CLI::App& app, Context& ctx) {
   cons->add_option("--project", c->project, "Project")->required();
   cons->add_option("--asset", c->asset, "One asset: id or external id");
   CLI::Option* below_opt = cons->add_option("--below", *below, "Assets whose score is below X, lowest first");
-  cons->add_option("--limit", c->limit, "At most this many assets")->capture_default_str()->check(UnsignedArg());
+  AddPageOptions(cons, &c->page, 1000, "asset id");
   cons->add_flag("--rebuild", c->rebuild, "Recompute the project's views from its labels");
   cons->callback([&ctx, c, below, below_opt] {
     if (below_opt->count()) c->below = *below;
-    if (!c->asset.empty() && c->below) UsageError("give --asset or --below, not both");
-    ctx.action = [&ctx, c] { CmdConsensus(ctx, *c); };
+    // Checked in the action: a CliError must not escape CLI11's parse.
+    ctx.action = [&ctx, c] {
+      if (!c->asset.empty() && c->below) UsageError("give --asset or --below, not both");
+      if (!c->asset.empty() && (!c->page.after.empty() || c->page.limit))
+        UsageError("--after and --limit page a list, not --asset");
+      CmdConsensus(ctx, *c);
+    };
   });
 
   // `member agreement` joins the member group registered by the project commands.
@@ -355,6 +375,10 @@ void RegisterConsensusCommands(CLI::App& app, Context& ctx) {
   agg->add_option("--iou", ag->iou, "box_clusters: IoU threshold in (0, 1]")->capture_default_str();
   agg->add_option("--quorum", ag->quorum, "box_clusters: members needed per cluster")->capture_default_str()->check(UnsignedArg());
   agg->add_option("--max-iterations", ag->max_iterations, "dawid_skene: iteration cap")->capture_default_str()->check(UnsignedArg());
+  agg->add_option("--smoothing", ag->smoothing,
+                  "dawid_skene: pseudo-count added to every confusion and class count, 0..1000 (0 = plain maximum "
+                  "likelihood; see docs/consensus.md before raising it)")
+      ->capture_default_str();
   agg->callback([&ctx, ag] { ctx.action = [&ctx, ag] { CmdAggregate(ctx, *ag); }; });
 }
 

@@ -4,6 +4,7 @@
 #include "annodb/assets.h"
 #include "cli.h"
 #include "output.h"
+#include "paging.h"
 
 namespace annodb::cli {
 
@@ -28,22 +29,22 @@ void CmdCreate(Context& ctx, const std::string& name, const std::string& descrip
                  std::to_string(info.sequence) + ")");
 }
 
-void CmdList(Context& ctx) {
+void CmdList(Context& ctx, const Page& page) {
   std::vector<DatasetInfo> list;
   Check(Read(ctx.store(), [&](ReadTxn& txn) { return ListDatasets(txn, &list); }));
+  std::string next = TakeIdPage<DatasetInfo>(&list, page, [](const DatasetInfo& d) { return d.id; });
   if (ctx.json()) {
     for (const DatasetInfo& d : list) PrintJson(DatasetJson(d));
-    return;
-  }
-  if (list.empty()) {
+  } else if (list.empty()) {
     PrintLine("no datasets (create one with `annodb dataset create NAME`)");
-    return;
+  } else {
+    Table t({"ID", "NAME", "VERSION", "SEQUENCE", "DESCRIPTION"});
+    for (const DatasetInfo& d : list)
+      t.Add({std::to_string(d.id), d.name, std::to_string(d.version), std::to_string(d.sequence),
+             Ellipsize(d.description, 60)});
+    t.Print();
   }
-  Table t({"ID", "NAME", "VERSION", "SEQUENCE", "DESCRIPTION"});
-  for (const DatasetInfo& d : list)
-    t.Add({std::to_string(d.id), d.name, std::to_string(d.version), std::to_string(d.sequence),
-           Ellipsize(d.description, 60)});
-  t.Print();
+  PrintMore(ctx, page, next);
 }
 
 }  // namespace
@@ -61,7 +62,10 @@ void RegisterDatasetCommands(CLI::App& app, Context& ctx) {
   create->add_option("--description,-d", c->description, "What the dataset holds")->type_name("TEXT");
   create->callback([&ctx, c] { ctx.action = [&ctx, c] { CmdCreate(ctx, c->name, c->description); }; });
 
-  AddCommand(group, ctx, "list", "List datasets")->callback([&ctx] { ctx.action = [&ctx] { CmdList(ctx); }; });
+  auto page = std::make_shared<Page>();
+  CLI::App* list = AddCommand(group, ctx, "list", "List datasets in id order");
+  AddPageOptions(list, page.get(), 0, "dataset id");
+  list->callback([&ctx, page] { ctx.action = [&ctx, page] { CmdList(ctx, *page); }; });
 }
 
 }  // namespace annodb::cli

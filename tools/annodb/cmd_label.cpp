@@ -12,6 +12,7 @@
 #include "asset_ref.h"
 #include "cli.h"
 #include "output.h"
+#include "paging.h"
 
 namespace annodb::cli {
 
@@ -91,11 +92,11 @@ void CmdGet(Context& ctx, uint64_t id, const std::string& as_of_text) {
 
 struct ListArgs {
   std::string project, dataset, asset, author, status;
-  uint64_t after = 0;
-  size_t limit = 100;
+  Page page;  // --after LABEL_ID, --limit (default 100)
 };
 
 void CmdList(Context& ctx, const ListArgs& a) {
+  std::string next;
   Check(Read(ctx.store(), [&](ReadTxn& txn) {
     LabelFilter f;
     ANNODB_RETURN_IF_ERROR(FindProject(txn, a.project, &f.project_id));
@@ -111,8 +112,13 @@ void CmdList(Context& ctx, const ListArgs& a) {
       if (!ParseLabelStatus(a.status, &s)) return Status::InvalidArgument("--status must be draft, submitted, accepted or rejected");
       f.status = s;
     }
+    // One row more than the page tells whether the list goes on.
     std::vector<uint64_t> ids;
-    ANNODB_RETURN_IF_ERROR(ListLabels(txn, f, a.after, a.limit, &ids));
+    ANNODB_RETURN_IF_ERROR(ListLabels(txn, f, a.page.AfterId(), a.page.Size() + 1, &ids));
+    if (ids.size() > a.page.Size()) {
+      ids.resize(a.page.Size());
+      next = std::to_string(ids.back());
+    }
     if (!ctx.json() && ids.empty()) PrintLine("no labels");
     for (uint64_t id : ids) {
       RecordView v;
@@ -121,6 +127,7 @@ void CmdList(Context& ctx, const ListArgs& a) {
     }
     return Status::OK();
   }));
+  PrintMore(ctx, a.page, next);
 }
 
 void CmdUpdate(Context& ctx, uint64_t id, const std::string& file, const std::string& status) {
@@ -229,8 +236,7 @@ void RegisterLabelCommands(CLI::App& app, Context& ctx) {
   list->add_option("--asset", l->asset, "Asset external id");
   list->add_option("--author", l->author, "Member name");
   list->add_option("--status", l->status, "draft, submitted, accepted or rejected");
-  list->add_option("--after", l->after, "Continue after this label id")->check(UnsignedArg());
-  list->add_option("--limit", l->limit, "At most this many")->capture_default_str()->check(UnsignedArg());
+  AddPageOptions(list, &l->page, 100, "label id");
   list->callback([&ctx, l] { ctx.action = [&ctx, l] { CmdList(ctx, *l); }; });
 
   struct UpdateArgs {

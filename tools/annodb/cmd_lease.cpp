@@ -9,6 +9,7 @@
 #include "annodb/queue.h"
 #include "cli.h"
 #include "output.h"
+#include "paging.h"
 
 namespace annodb::cli {
 
@@ -229,20 +230,24 @@ void RegisterLeaseCommands(CLI::App& app, Context& ctx) {
 
   struct ListArgs {
     std::string member, project;
+    Page page;  // --after LEASE_ID, --limit (default: all)
   };
   auto ls = std::make_shared<ListArgs>();
   CLI::App* leases = AddCommand(&app, ctx, "leases", "List a member's active leases");
   leases->group("Queue");
   leases->add_option("--member", ls->member, "Member name")->required();
   leases->add_option("--project", ls->project, "Only this project");
+  AddPageOptions(leases, &ls->page, 0, "lease id");
   leases->callback([&ctx, ls] {
     ctx.action = [&ctx, ls] {
+      std::string next;
       Check(Read(ctx.store(), [&](ReadTxn& txn) {
         uint64_t member = 0, project = 0;
         ANNODB_RETURN_IF_ERROR(FindMember(txn, ls->member, &member));
         if (!ls->project.empty()) ANNODB_RETURN_IF_ERROR(FindProject(txn, ls->project, &project));
         std::vector<LeaseInfo> out;
         ANNODB_RETURN_IF_ERROR(ListMemberLeases(txn, member, project, &out));
+        next = TakeIdPage<LeaseInfo>(&out, ls->page, [](const LeaseInfo& l) { return l.lease_id; });
         if (out.empty() && !ctx.json()) PrintLine(ls->member + " holds no leases");
         for (const LeaseInfo& l : out) {
           json j = LeaseJson(txn, l.lease_id, l.token, l.asset_id, l.stage, l.gold, l.expires_us);
@@ -252,6 +257,7 @@ void RegisterLeaseCommands(CLI::App& app, Context& ctx) {
         }
         return Status::OK();
       }));
+      PrintMore(ctx, ls->page, next);
     };
   });
 }

@@ -9,6 +9,7 @@
 #include "asset_ref.h"
 #include "cli.h"
 #include "output.h"
+#include "paging.h"
 
 namespace annodb::cli {
 
@@ -136,10 +137,12 @@ void CmdShow(Context& ctx, ProjectArgs& a) {
   }));
 }
 
-void CmdList(Context& ctx) {
+void CmdList(Context& ctx, const Page& page) {
+  std::string next;
   Check(Read(ctx.store(), [&](ReadTxn& txn) {
     std::vector<ProjectInfo> all;
     ANNODB_RETURN_IF_ERROR(ListProjects(txn, &all));
+    next = TakeIdPage<ProjectInfo>(&all, page, [](const ProjectInfo& p) { return p.id; });
     if (ctx.json()) {
       for (const ProjectInfo& p : all) PrintJson(ProjectJson(txn, p));
       return Status::OK();
@@ -155,6 +158,7 @@ void CmdList(Context& ctx) {
     t.Print();
     return Status::OK();
   }));
+  PrintMore(ctx, page, next);
 }
 
 void CmdSet(Context& ctx, ProjectArgs& a) {
@@ -198,17 +202,19 @@ void CmdMemberAdd(Context& ctx, const std::string& name, const std::string& role
   else PrintLine("added member " + name + " (" + RoleName(role) + ", id " + std::to_string(m.id) + ")");
 }
 
-void CmdMemberList(Context& ctx) {
+void CmdMemberList(Context& ctx, const Page& page) {
   std::vector<MemberInfo> all;
   Check(Read(ctx.store(), [&](ReadTxn& txn) { return ListMembers(txn, &all); }));
+  std::string next = TakeIdPage<MemberInfo>(&all, page, [](const MemberInfo& m) { return m.id; });
   if (ctx.json()) {
     for (const MemberInfo& m : all) PrintJson(MemberJson(m));
-    return;
+  } else {
+    Table t({"ID", "NAME", "ROLE", "ACTIVE", "DISPLAY NAME"});
+    for (const MemberInfo& m : all)
+      t.Add({std::to_string(m.id), m.name, RoleName(m.role), m.active ? "yes" : "no", m.display_name});
+    t.Print();
   }
-  Table t({"ID", "NAME", "ROLE", "ACTIVE", "DISPLAY NAME"});
-  for (const MemberInfo& m : all)
-    t.Add({std::to_string(m.id), m.name, RoleName(m.role), m.active ? "yes" : "no", m.display_name});
-  t.Print();
+  PrintMore(ctx, page, next);
 }
 
 void CmdMemberSetActive(Context& ctx, const std::string& name, bool active) {
@@ -243,7 +249,10 @@ void RegisterProjectCommands(CLI::App& app, Context& ctx) {
   show->add_option("--as-of", s->as_of, "Read as of a sequence number or snapshot")->type_name("SEQ|SNAPSHOT");
   show->callback([&ctx, s] { ctx.action = [&ctx, s] { CmdShow(ctx, *s); }; });
 
-  AddCommand(group, ctx, "list", "List projects")->callback([&ctx] { ctx.action = [&ctx] { CmdList(ctx); }; });
+  auto project_page = std::make_shared<Page>();
+  CLI::App* list = AddCommand(group, ctx, "list", "List projects in id order");
+  AddPageOptions(list, project_page.get(), 0, "project id");
+  list->callback([&ctx, project_page] { ctx.action = [&ctx, project_page] { CmdList(ctx, *project_page); }; });
 
   auto u = std::make_shared<ProjectArgs>();
   CLI::App* set = AddCommand(group, ctx, "set", "Change settings, add datasets, or extend the ontology");
@@ -264,7 +273,10 @@ void RegisterProjectCommands(CLI::App& app, Context& ctx) {
   add->add_option("--role", m->role, "labeler, reviewer or admin")->capture_default_str();
   add->add_option("--display-name", m->display, "Name shown to people");
   add->callback([&ctx, m] { ctx.action = [&ctx, m] { CmdMemberAdd(ctx, m->name, m->role, m->display); }; });
-  AddCommand(members, ctx, "list", "List members")->callback([&ctx] { ctx.action = [&ctx] { CmdMemberList(ctx); }; });
+  auto member_page = std::make_shared<Page>();
+  CLI::App* member_list = AddCommand(members, ctx, "list", "List members in id order");
+  AddPageOptions(member_list, member_page.get(), 0, "member id");
+  member_list->callback([&ctx, member_page] { ctx.action = [&ctx, member_page] { CmdMemberList(ctx, *member_page); }; });
   for (bool active : {false, true}) {
     auto name = std::make_shared<std::string>();
     CLI::App* cmd = AddCommand(members, ctx, active ? "activate" : "deactivate",

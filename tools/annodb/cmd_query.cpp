@@ -6,6 +6,7 @@
 #include "annodb/keys.h"
 #include "cli.h"
 #include "output.h"
+#include "paging.h"
 
 namespace annodb::cli {
 
@@ -41,8 +42,8 @@ class AssetPrinter {
 };
 
 struct ListArgs {
-  std::string dataset, after;
-  size_t limit = 0;
+  std::string dataset;
+  Page page;  // --after EXTERNAL_ID, --limit (default: all)
 };
 
 void CmdList(Context& ctx, const ListArgs& a) {
@@ -50,12 +51,12 @@ void CmdList(Context& ctx, const ListArgs& a) {
     uint64_t ds = 0;
     ANNODB_RETURN_IF_ERROR(FindDataset(txn, a.dataset, &ds));
     AssetPrinter printer(ctx, txn);
-    std::string after = a.after, next;
+    std::string after = a.page.after, next;
     size_t printed = 0;
     std::vector<uint64_t> ids;
     // Without --limit the whole dataset is listed, a page at a time.
     do {
-      size_t page = a.limit ? a.limit : 1000;
+      size_t page = a.page.limit ? a.page.limit : 1000;
       ANNODB_RETURN_IF_ERROR(ListAssets(txn, ds, after, page, &ids, &next));
       for (uint64_t id : ids) {
         RecordView v;
@@ -64,12 +65,11 @@ void CmdList(Context& ctx, const ListArgs& a) {
         ++printed;
       }
       after = next;
-    } while (!next.empty() && a.limit == 0);
+    } while (!next.empty() && a.page.limit == 0);
     printer.Finish();
-    if (!ctx.json()) {
-      if (printed == 0) PrintLine("no assets in dataset '" + a.dataset + "'" + (a.after.empty() ? "" : " after '" + a.after + "'"));
-      if (!next.empty()) PrintLine("(more: --after '" + next + "')");
-    }
+    if (!ctx.json() && printed == 0)
+      PrintLine("no assets in dataset '" + a.dataset + "'" + (a.page.after.empty() ? "" : " after '" + a.page.after + "'"));
+    PrintMore(ctx, a.page, next);
     return Status::OK();
   }));
 }
@@ -165,9 +165,7 @@ void RegisterQueryCommands(CLI::App& app, Context& ctx) {
   auto l = std::make_shared<ListArgs>();
   CLI::App* list = AddCommand(&app, ctx, "list", "List a dataset's assets in external-id order");
   list->add_option("--dataset", l->dataset, "Dataset to list")->type_name("NAME")->required();
-  list->add_option("--after", l->after, "Start after this external id (the cursor of the previous page)")
-      ->type_name("X");
-  list->add_option("--limit", l->limit, "At most N assets (default: all)")->type_name("N")->check(UnsignedArg(1, 1000000000));
+  AddPageOptions(list, &l->page, 0, "external id", CursorKind::kText);
   list->callback([&ctx, l] { ctx.action = [&ctx, l] { CmdList(ctx, *l); }; });
   list->group("Assets");
 

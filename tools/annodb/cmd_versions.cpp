@@ -4,6 +4,7 @@
 #include "annodb/store.h"
 #include "cli.h"
 #include "output.h"
+#include "paging.h"
 
 namespace annodb::cli {
 
@@ -13,7 +14,7 @@ namespace {
 
 struct LogArgs {
   uint64_t since = 0;
-  size_t limit = 0;
+  Page page{"", 0, 0, "--since"};  // the cursor is --since SEQ; --limit (default: all)
 };
 
 std::string DescribeRun(const ChangeRun& r) {
@@ -23,14 +24,16 @@ std::string DescribeRun(const ChangeRun& r) {
 }
 
 void CmdLog(Context& ctx, const LogArgs& a) {
+  std::string next;
   Check(Read(ctx.store(), [&](ReadTxn& txn) {
     Table t({"SEQUENCE", "TIME", "ACTOR", "CHANGES"});
     uint64_t since = a.since;
     size_t printed = 0;
     std::vector<ChangeSetInfo> page;
-    while (a.limit == 0 || printed < a.limit) {
+    const size_t limit = a.page.Size();
+    while (limit == 0 || printed < limit) {
       size_t want = 1000;
-      if (a.limit) want = std::min(want, a.limit - printed);
+      if (limit) want = std::min(want, limit - printed);
       ANNODB_RETURN_IF_ERROR(txn.ChangesSince(since, want, &page));
       if (page.empty()) break;
       for (const ChangeSetInfo& c : page) {
@@ -58,12 +61,18 @@ void CmdLog(Context& ctx, const LogArgs& a) {
       }
       if (page.size() < want) break;
     }
+    // Cut by --limit: is there a commit after the last one printed?
+    if (limit && printed == limit) {
+      ANNODB_RETURN_IF_ERROR(txn.ChangesSince(since, 1, &page));
+      if (!page.empty()) next = std::to_string(since);
+    }
     if (!ctx.json()) {
       if (printed == 0) PrintLine("no changes after sequence " + std::to_string(a.since));
       else t.Print();
     }
     return Status::OK();
   }));
+  PrintMore(ctx, a.page, next);
 }
 
 json SnapshotJson(const SnapshotInfo& s) {
@@ -77,20 +86,23 @@ void CmdSnapshotCreate(Context& ctx, const std::string& name) {
   else PrintLine("created snapshot " + info.name + " at sequence " + std::to_string(info.sequence));
 }
 
-void CmdSnapshotList(Context& ctx) {
+void CmdSnapshotList(Context& ctx, const Page& page) {
   std::vector<SnapshotInfo> list;
   Check(Read(ctx.store(), [&](ReadTxn& txn) { return txn.ListSnapshots(&list); }));
+  // In name order: the cursor is the last name printed.
+  std::string next = TakePage<SnapshotInfo>(
+      &list, page, [&](const SnapshotInfo& s) { return s.name > page.after; },
+      [](const SnapshotInfo& s) { return s.name; });
   if (ctx.json()) {
     for (const SnapshotInfo& s : list) PrintJson(SnapshotJson(s));
-    return;
-  }
-  if (list.empty()) {
+  } else if (list.empty()) {
     PrintLine("no snapshots (create one with `annodb snapshot create NAME`)");
-    return;
+  } else {
+    Table t({"NAME", "SEQUENCE", "CREATED"});
+    for (const SnapshotInfo& s : list) t.Add({s.name, std::to_string(s.sequence), FormatTime(s.created_us)});
+    t.Print();
   }
-  Table t({"NAME", "SEQUENCE", "CREATED"});
-  for (const SnapshotInfo& s : list) t.Add({s.name, std::to_string(s.sequence), FormatTime(s.created_us)});
-  t.Print();
+  PrintMore(ctx, page, next);
 }
 
 void CmdSnapshotDelete(Context& ctx, const std::string& name) {
@@ -104,8 +116,8 @@ void CmdSnapshotDelete(Context& ctx, const std::string& name) {
 void RegisterVersionCommands(CLI::App& app, Context& ctx) {
   auto l = std::make_shared<LogArgs>();
   CLI::App* log = AddCommand(&app, ctx, "log", "The changefeed: what each commit changed, oldest first");
-  log->add_option("--since", l->since, "Only commits after sequence SEQ")->type_name("SEQ")->check(UnsignedArg());
-  log->add_option("--limit", l->limit, "At most N commits (default: all)")->type_name("N")->check(UnsignedArg(1, 1000000000));
+  log->add_option("--since", l->since, "Only commits after sequence SEQ")->type_name("SEQ");
+  AddPageOptions(log, &l->page, 0, "sequence");
   log->callback([&ctx, l] { ctx.action = [&ctx, l] { CmdLog(ctx, *l); }; });
   log->group("Versions");
 
@@ -117,7 +129,10 @@ void RegisterVersionCommands(CLI::App& app, Context& ctx) {
   create->add_option("NAME", *name, "Snapshot name (not all digits)")->required();
   create->callback([&ctx, name] { ctx.action = [&ctx, name] { CmdSnapshotCreate(ctx, *name); }; });
 
-  AddCommand(group, ctx, "list", "List snapshots")->callback([&ctx] { ctx.action = [&ctx] { CmdSnapshotList(ctx); }; });
+  auto snap_page = std::make_shared<Page>();
+  CLI::App* list = AddCommand(group, ctx, "list", "List snapshots in name order");
+  AddPageOptions(list, snap_page.get(), 0, "snapshot name", CursorKind::kText);
+  list->callback([&ctx, snap_page] { ctx.action = [&ctx, snap_page] { CmdSnapshotList(ctx, *snap_page); }; });
 
   auto del_name = std::make_shared<std::string>();
   CLI::App* del = AddCommand(group, ctx, "delete", "Delete a snapshot (the versions it named stay)");

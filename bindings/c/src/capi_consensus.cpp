@@ -66,14 +66,21 @@ Status ViewJson(const ReadTxn& t, const AssetConsensus& c, ojson* out) {
   return Status::OK();
 }
 
-Status ViewsJson(const ReadTxn& t, const std::vector<AssetConsensus>& views, std::string* out) {
+// One page of views, fetched with one view more than the page (`page`
+// rows): {"items":[...],"next":<last asset id> or null when nothing is left}.
+Status ViewsPageJson(const ReadTxn& t, std::vector<AssetConsensus> views, size_t page, std::string* out) {
+  ojson next = nullptr;
+  if (views.size() > page) {
+    views.resize(page);
+    next = views.back().asset_id;
+  }
   ojson arr = ojson::array();
   for (const AssetConsensus& c : views) {
     ojson j;
     ANNODB_RETURN_IF_ERROR(ViewJson(t, c, &j));
     arr.push_back(std::move(j));
   }
-  *out = Dump(arr);
+  *out = Dump(ojson{{"items", std::move(arr)}, {"next", std::move(next)}});
   return Status::OK();
 }
 
@@ -250,17 +257,18 @@ ANNODB_EXPORT int annodb_consensus_list_json(annodb_store* store, const char* pr
     ANNODB_RETURN_IF_ERROR(s.Read([&](ReadTxn& t) -> Status {
       uint64_t p = 0;
       ANNODB_RETURN_IF_ERROR(FindProjectArg(t, project, &p));
+      const size_t page = limit ? limit : 1000;
       std::vector<AssetConsensus> views;
-      ANNODB_RETURN_IF_ERROR(ListAssetConsensus(t, p, after, limit, &views));
-      return ViewsJson(t, views, &text);
+      ANNODB_RETURN_IF_ERROR(ListAssetConsensus(t, p, after, page + 1, &views));
+      return ViewsPageJson(t, std::move(views), page, &text);
     }));
     GiveText(text, out, out_len);
     return Status::OK();
   });
 }
 
-ANNODB_EXPORT int annodb_consensus_below_json(annodb_store* store, const char* project, double below, size_t limit,
-                                              char** out, size_t* out_len) {
+ANNODB_EXPORT int annodb_consensus_below_json(annodb_store* store, const char* project, double below, uint64_t after,
+                                              size_t limit, char** out, size_t* out_len) {
   ResetOut(out, out_len);
   return Run(store, "annodb_consensus_below_json", [&](Store& s) -> Status {
     ANNODB_RETURN_IF_ERROR(RequireOut(out));
@@ -270,9 +278,10 @@ ANNODB_EXPORT int annodb_consensus_below_json(annodb_store* store, const char* p
     ANNODB_RETURN_IF_ERROR(s.Read([&](ReadTxn& t) -> Status {
       uint64_t p = 0;
       ANNODB_RETURN_IF_ERROR(FindProjectArg(t, project, &p));
+      const size_t page = limit ? limit : 1000;
       std::vector<AssetConsensus> views;
-      ANNODB_RETURN_IF_ERROR(ListAssetsBelow(t, p, below, limit, &views));
-      return ViewsJson(t, views, &text);
+      ANNODB_RETURN_IF_ERROR(ListAssetsBelow(t, p, below, after, page + 1, &views));
+      return ViewsPageJson(t, std::move(views), page, &text);
     }));
     GiveText(text, out, out_len);
     return Status::OK();

@@ -322,12 +322,22 @@ ANNODB_EXPORT int annodb_label_list(annodb_store* store, const char* project, co
     ANNODB_RETURN_IF_ERROR(s.Read([&](ReadTxn& t) -> Status {
       LabelFilter f;
       ANNODB_RETURN_IF_ERROR(ResolveFilter(t, args, &f));
+      // One label more than the page tells whether the list goes on.
+      const size_t page = limit ? limit : 1000;
       std::vector<uint64_t> ids;
-      Status ls = ListLabels(t, f, after, limit, &ids);
+      Status ls = ListLabels(t, f, after, page + 1, &ids);
       if (ls.IsNotFound() && after)
         return Status::NotFound("after: label " + std::to_string(after) + " does not exist");
       ANNODB_RETURN_IF_ERROR(ls);
-      return LabelsJson(t, ids, &text);
+      std::string next = "null";
+      if (ids.size() > page) {
+        ids.resize(page);
+        next = std::to_string(ids.back());
+      }
+      std::string items;
+      ANNODB_RETURN_IF_ERROR(LabelsJson(t, ids, &items));
+      text = "{\"items\":" + items + ",\"next\":" + next + "}";
+      return Status::OK();
     }));
     GiveText(text, out, out_len);
     return Status::OK();

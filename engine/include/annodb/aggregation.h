@@ -67,15 +67,26 @@ Status MajorityVote(const CrowdLabels& labels, MajorityVoteResult* out);
 //             (computed in log space);
 //   until max_ij |T_new - T_old| < tolerance (converged) or max_iterations
 //   iterations (one iteration = one M-step + one E-step).
-// s is the additive smoothing (pseudo-count) `smoothing`, 0.01 by default:
-// it keeps every probability above zero so that one unexpected answer cannot
-// veto a class, and gives workers / classes without data uniform rows.
+// s is the additive smoothing `smoothing`: a pseudo-count added to every
+// cell of every confusion row and to every class count (the MAP estimate
+// under a symmetric Dirichlet(1 + s) prior). Default 0: the paper's plain
+// maximum-likelihood updates, as in crowd-kit's DawidSkene. A positive s
+// keeps every probability above zero (one unexpected answer cannot veto a
+// class) but it is NOT neutral: it pulls a confusion row towards uniform by
+// an amount that grows as the row's data shrink, so rows that the data make
+// equal stop being equal. When workers are indistinguishable (every worker's
+// rows equal, so every worker is uninformative), majority vote is an exact
+// but unstable fixed point of EM; s > 0 pushes EM off it and moves the
+// posteriors (docs/consensus.md, "The smoothing prior"). The E-step sums
+// each item's log terms in ascending order, so items with the same multiset
+// of terms get bit-identical posteriors: round-off cannot break a symmetry
+// of the data and decide which items flip.
 // N counts only items with at least one answer; items without answers take
 // part in nothing, get no label and report the class priors as posterior.
 struct DawidSkeneOptions {
   size_t max_iterations = 100;  // >= 1
   double tolerance = 1e-6;      // >= 0
-  double smoothing = 0.01;      // >= 0; 0 gives the plain maximum-likelihood updates
+  double smoothing = 0;         // finite, >= 0; 0 gives the plain maximum-likelihood updates
 };
 
 struct DawidSkeneResult {

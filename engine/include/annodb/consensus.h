@@ -72,6 +72,11 @@ Status ListAssetConsensus(const ReadTxn& txn, uint64_t project_id, uint64_t afte
 // cost most of their bytes written), memory with `limit`.
 Status ListAssetsBelow(const ReadTxn& txn, uint64_t project_id, double below, size_t limit,
                        std::vector<AssetConsensus>* out);
+// The same list from the asset after `after_asset` on (0 = from the start):
+// the page after one that ended with that asset. NotFound when that asset
+// has no view in the project, InvalidArgument when it has no score.
+Status ListAssetsBelow(const ReadTxn& txn, uint64_t project_id, double below, uint64_t after_asset, size_t limit,
+                       std::vector<AssetConsensus>* out);
 
 struct MemberAgreement {
   uint64_t member_id = 0;

@@ -713,11 +713,12 @@ typedef struct annodb_label_filter {
  * sizeof(annodb_label_filter)). Errors: ANNODB_INVALID_ARGUMENT. Thread-safe. */
 ANNODB_EXPORT int annodb_label_filter_init(annodb_label_filter* filter, size_t struct_size);
 
-/* The live labels of project `project` matching `filter` (NULL = all), as a
- * JSON array of label objects: by asset then id, or by id when filtering by
- * author or status; only labels after label id `after` (0 = from the
- * start; pass the last "id" of a page to get the next), at most `limit` (0 =
- * 1000). An asset is given by id or by dataset + external_id (both: they
+/* One page of the live labels of project `project` matching `filter` (NULL
+ * = all), as {"items":[<label object>, ...],"next":<label id>|null}: by
+ * asset then id, or by id when filtering by author or status; only labels
+ * after label id `after` (0 = from the start), at most `limit` (0 = 1000).
+ * "next" is the `after` of the next page, or null when this page holds the
+ * rest: a page is never cut silently. An asset is given by id or by dataset + external_id (both: they
  * must name the same asset). Errors: ANNODB_INVALID_ARGUMENT (external_id
  * without dataset, unknown status, bad struct_size), ANNODB_NOT_FOUND (no
  * such project, asset or member; `after` names no label). */
@@ -1105,22 +1106,27 @@ ANNODB_EXPORT int annodb_queue_task_json(annodb_store* store, const char* projec
 ANNODB_EXPORT int annodb_consensus_asset_json(annodb_store* store, const char* project, uint64_t asset_id, char** out,
                                               size_t* out_len);
 
-/* The views of the project's assets with a counted label, as a JSON array
- * of the objects above in asset id order, only assets after `after` (0 =
- * from the start; pass the last "asset_id" of a page for the next), at
- * most `limit` (1..100000; 0 = 1000). Errors: ANNODB_NOT_FOUND,
+/* One page of the views of the project's assets with a counted label, as
+ * {"items":[<the objects above>],"next":<asset id>|null} in asset id order,
+ * only assets after `after` (0 = from the start), at most `limit`
+ * (1..100000; 0 = 1000). "next" is the `after` of the next page, or null
+ * when this page holds the rest. Errors: ANNODB_NOT_FOUND,
  * ANNODB_INVALID_ARGUMENT (limit). */
 ANNODB_EXPORT int annodb_consensus_list_json(annodb_store* store, const char* project, uint64_t after, size_t limit,
                                              char** out, size_t* out_len);
 
-/* The assets whose score is strictly below `below` (finite, compared at
- * 1e-9 resolution), lowest score first (ties: by asset id), at most `limit`
- * (1..100000; 0 = 1000), as a JSON array of the objects above: where the
- * labellers disagree most. Assets without a score are not listed. An index
- * scan. Errors: ANNODB_NOT_FOUND, ANNODB_INVALID_ARGUMENT (below not
- * finite, limit). */
-ANNODB_EXPORT int annodb_consensus_below_json(annodb_store* store, const char* project, double below, size_t limit,
-                                              char** out, size_t* out_len);
+/* One page of the assets whose score is strictly below `below` (finite,
+ * compared at 1e-9 resolution), lowest score first (ties: by asset id), as
+ * {"items":[<the objects above>],"next":<asset id>|null}: where the
+ * labellers disagree most. The page starts after asset `after` (0 = from
+ * the start; else the "next" of the previous page: the list continues after
+ * that asset's current score and id) and holds at most `limit` (1..100000;
+ * 0 = 1000); "next" is null when it holds the rest. Assets without a score
+ * are not listed. A scan of the project's views. Errors: ANNODB_NOT_FOUND
+ * (no such project; `after` has no view in it), ANNODB_INVALID_ARGUMENT
+ * (below not finite, limit, `after` has no score). */
+ANNODB_EXPORT int annodb_consensus_below_json(annodb_store* store, const char* project, double below, uint64_t after,
+                                              size_t limit, char** out, size_t* out_len);
 
 /* Each member's agreement in `project` as a JSON array of {"member",
  * "member_id","labels" (counted human labels),"pairs" (pairs with other
@@ -1202,7 +1208,11 @@ typedef struct annodb_aggregate_options {
   const char* feature;     /* one feature (a name); NULL = every feature the method applies to */
   uint32_t max_iterations; /* dawid_skene: iteration cap, 1..100000; default 100 */
   double tolerance;        /* dawid_skene: stop when no posterior moves more, finite >= 0; default 1e-6 */
-  double smoothing;        /* dawid_skene: additive smoothing, finite 0..1000; default 0.01 */
+  double smoothing;        /* dawid_skene: pseudo-count added to every confusion and class count (a
+                            * symmetric Dirichlet prior), finite 0..1000; default 0 = the plain
+                            * maximum-likelihood EM of Dawid & Skene and crowd-kit. A positive value is
+                            * not neutral: it can flip labels when members are indistinguishable
+                            * (docs/consensus.md, "The smoothing prior"). */
   double iou_threshold;    /* box_clusters: IoU to join a cluster, in (0, 1]; default 0.5 */
   uint32_t quorum;         /* box_clusters: members needed per cluster, 1..10000; default 2 */
   int class_agnostic;      /* box_clusters: non-zero = boxes of different classes may cluster; default 0 */

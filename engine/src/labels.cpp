@@ -6,6 +6,7 @@
 #include "annodb/keys.h"
 #include "annodb/members.h"
 #include "consensus_views.h"
+#include "indexed_record.h"
 #include "label_keys.h"
 #include "text_checks.h"
 
@@ -286,7 +287,7 @@ Status ListLabels(const ReadTxn& txn, const LabelFilter& f, uint64_t after, size
     uint64_t id = DecodeU64(key.data() + key.size() - 8);
     {
       RecordView v;
-      inner = txn.GetIncludingDeleted(RecordKind::Label, id, &v);
+      inner = GetIndexedRecord(txn, index, RecordKind::Label, id, &v);
       if (!inner.ok()) return false;
       if (v.deleted()) return true;  // the by-asset index keeps deleted labels
       const fb::Label* l = v.As<fb::Label>();

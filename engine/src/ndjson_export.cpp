@@ -19,7 +19,9 @@
 #include "annodb/ndjson.h"
 #include "annodb/projects.h"
 #include "index_cursor.h"
+#include "indexed_record.h"
 #include "json_writer.h"
+#include "page_walk.h"
 #include "stack_key.h"
 #include "text_checks.h"
 
@@ -203,6 +205,21 @@ class Exporter {
   // store's sequence on every call.
   Status Read(RecordKind kind, uint64_t id, RecordView* out) const {
     return at_head_ ? t_.Get(kind, id, out) : t_.GetAsOf(kind, id, seq_, out);
+  }
+
+  // The version of a record reached through `index` that the export shows;
+  // *live is false when it is deleted (or, with as_of, was absent or deleted
+  // then). A record the index names but the store lacks is Corruption, not a
+  // deletion to skip (indexed_record.h).
+  Status ReadIndexed(Index index, RecordKind kind, uint64_t id, RecordView* out, bool* live) const {
+    ANNODB_RETURN_IF_ERROR(GetIndexedRecord(t_, index, kind, id, out));
+    if (at_head_) {
+      *live = !out->deleted();
+      return Status::OK();
+    }
+    Status s = t_.GetAsOf(kind, id, seq_, out);
+    *live = s.ok();
+    return s.IsNotFound() ? Status::OK() : s;
   }
 
   // Ends the line in buf_ and hands full blocks to the stream.
@@ -425,9 +442,9 @@ class Exporter {
       ANNODB_RETURN_IF_ERROR(IdsUnder(*label_cursors_[pi], StackKey<16>().U64(p.id).U64(asset_id).view(), &label_scan_));
       for (uint64_t id : label_scan_) {
         RecordView lv;
-        Status ls = Read(RecordKind::Label, id, &lv);
-        if (ls.IsNotFound()) continue;
-        ANNODB_RETURN_IF_ERROR(ls);
+        bool live = false;
+        ANNODB_RETURN_IF_ERROR(ReadIndexed(Index::kLabelByAsset, RecordKind::Label, id, &lv, &live));
+        if (!live) continue;
         label_ids_.push_back(id);
         WriteLabel(w, lv, p.name);
         ++r_->labels;
@@ -438,9 +455,9 @@ class Exporter {
     ANNODB_RETURN_IF_ERROR(IdsUnder(comment_cursor_, StackKey<8>().U64(asset_id).view(), &roots_));
     for (uint64_t root : roots_) {
       RecordView cv;
-      Status cs = Read(RecordKind::Comment, root, &cv);
-      if (cs.IsNotFound()) continue;
-      ANNODB_RETURN_IF_ERROR(cs);
+      bool live = false;
+      ANNODB_RETURN_IF_ERROR(ReadIndexed(Index::kCommentByAsset, RecordKind::Comment, root, &cv, &live));
+      if (!live) continue;
       const fb::Comment* c = cv.As<fb::Comment>();
       if (c->label_id() && std::find(label_ids_.begin(), label_ids_.end(), c->label_id()) == label_ids_.end())
         continue;  // its label is not exported
@@ -452,9 +469,9 @@ class Exporter {
       for (uint64_t id : thread) {
         if (id == root) continue;
         RecordView rv;
-        Status rs = Read(RecordKind::Comment, id, &rv);
-        if (rs.IsNotFound()) continue;
-        ANNODB_RETURN_IF_ERROR(rs);
+        bool reply_live = false;
+        ANNODB_RETURN_IF_ERROR(ReadIndexed(Index::kCommentByThread, RecordKind::Comment, id, &rv, &reply_live));
+        if (!reply_live) continue;
         if (!any_reply) w.Key("replies").BeginArray();
         any_reply = true;
         ANNODB_RETURN_IF_ERROR(WriteComment(w, rv));
@@ -490,6 +507,9 @@ class Exporter {
 Status ExportNdjson(Store& store, const ExportOptions& options, std::ostream& out, ExportReport* report) {
   if (!report) return Status::InvalidArgument("report is null");
   *report = ExportReport();
+  // LMDB's cursors trust the pages: refuse a file whose pages are damaged
+  // rather than crash or export a part of it (issue 11, item 12).
+  ANNODB_RETURN_IF_ERROR(page_walk::Check(store.dir(), page_walk::Scope::kAll));
   return store.Read([&](ReadTxn& t) { return Exporter(t, out, report).Run(options); });
 }
 

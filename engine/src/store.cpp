@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "annodb/keys.h"
+#include "page_walk.h"
 #include "store_impl.h"
 
 namespace annodb {
@@ -146,6 +147,10 @@ Status Store::Open(const std::string& dir, const StoreOptions& options, std::uni
   bool has_data = fs::exists(fs::path(dir) / "data.mdb", ec);
   if (!has_data && !options.create_if_missing)
     return Status::NotFound("no store at '" + dir + "' (create it with `annodb init`)");
+  // LMDB follows pages without bounds checks, from this open's table look-ups
+  // on: check them first (every page of a file up to 128 MiB, else the meta
+  // pages and the table list; issue 11, item 12).
+  if (has_data) ANNODB_RETURN_IF_ERROR(page_walk::Check(dir, page_walk::Scope::kOnOpen));
   if (!exists) {
     // Another process may create it at the same moment: only an error counts.
     fs::create_directories(dir, ec);
@@ -338,6 +343,9 @@ Status Store::Sync() { return LmdbStatus(mdb_env_sync(impl_->env, 1), "syncing")
 
 Status Store::Backup(const std::string& dest_dir) {
   if (dest_dir.empty()) return Status::InvalidArgument("backup destination is empty");
+  // LMDB's copy follows every page without bounds checks: a damaged page
+  // would crash it or copy garbage (issue 11, item 12).
+  ANNODB_RETURN_IF_ERROR(page_walk::Check(impl_->dir, page_walk::Scope::kAll));
   std::error_code ec;
   if (fs::exists(dest_dir, ec)) {
     if (!fs::is_directory(dest_dir, ec)) return Status::InvalidArgument("'" + dest_dir + "' is not a directory");

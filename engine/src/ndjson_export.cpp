@@ -329,10 +329,19 @@ class Exporter {
     return Status::OK();
   }
 
+  // Members are never deleted: one a label or comment names but the export
+  // did not read is damage (a lost or changed key), remembered in bad_member_
+  // and failing the line.
   void WriteMemberName(JsonWriter& w, uint64_t id) {
     auto it = member_names_.find(id);
-    if (it != member_names_.end()) w.String(it->second);
-    else w.String("#" + std::to_string(id));
+    if (it != member_names_.end()) {
+      w.String(it->second);
+      return;
+    }
+    w.String("#" + std::to_string(id));
+    if (bad_member_.ok())
+      bad_member_ = Status::Corruption("member " + std::to_string(id) +
+                                       " is named by a label or comment but is missing from the store (the store is damaged: run `annodb verify`)");
   }
 
   void WriteLabel(JsonWriter& w, const RecordView& v, const std::string& project) {
@@ -445,6 +454,12 @@ class Exporter {
         bool live = false;
         ANNODB_RETURN_IF_ERROR(ReadIndexed(Index::kLabelByAsset, RecordKind::Label, id, &lv, &live));
         if (!live) continue;
+        // An index key that changed but stayed in order would put the label
+        // under another asset: the record says where it belongs.
+        if (lv.As<fb::Label>()->asset_id() != asset_id || lv.As<fb::Label>()->project_id() != p.id)
+          return Status::Corruption("index idx.label_by_asset lists label " + std::to_string(id) + " under asset " +
+                                    std::to_string(asset_id) + ", but the label is on asset " +
+                                    std::to_string(lv.As<fb::Label>()->asset_id()) + " (the store is damaged: run `annodb verify`)");
         label_ids_.push_back(id);
         WriteLabel(w, lv, p.name);
         ++r_->labels;
@@ -483,7 +498,7 @@ class Exporter {
       ++r_->comments;
     }
     w.EndArray().EndObject();
-    return Status::OK();
+    return bad_member_;
   }
 
   const ReadTxn& t_;
@@ -500,6 +515,7 @@ class Exporter {
   std::vector<uint64_t> roots_;       // the current asset's comment threads
   std::vector<std::unique_ptr<IndexCursor>> label_cursors_;  // per project, as projects_
   IndexCursor comment_cursor_;
+  Status bad_member_;  // the first member named but missing (WriteMemberName)
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "annodb/consensus.h"
 #include "annodb/keys.h"
 #include "annodb/schema/consensus_generated.h"
+#include "indexed_record.h"
 #include "stack_key.h"
 #include "text_checks.h"
 
@@ -338,12 +339,9 @@ Status ViewsPredateLabels(const ReadTxn& txn, uint64_t project, uint64_t asset, 
     uint64_t id = DecodeU64(k.data() + 16);
     if (id == label_id) return true;
     RecordView v;
-    inner = txn.Get(RecordKind::Label, id, &v);
-    if (inner.IsNotFound()) {  // deleted (the by-asset index keeps them)
-      inner = Status::OK();
-      return true;
-    }
+    inner = GetIndexedRecord(txn, Index::kLabelByAsset, RecordKind::Label, id, &v);
     if (!inner.ok()) return false;
+    if (v.deleted()) return true;  // the by-asset index keeps deleted labels
     const fb::Label* l = v.As<fb::Label>();
     if (Counts(l->source(), l->status())) *out = true;
     return !*out;
@@ -620,12 +618,9 @@ Status RecomputeViews(const ReadTxn& txn, uint64_t project_id, RecomputedViews* 
       if (k.size() != 24) return true;
       uint64_t id = DecodeU64(k.data() + 16);
       RecordView v;
-      inner = txn.Get(RecordKind::Label, id, &v);
-      if (inner.IsNotFound()) {  // deleted
-        inner = Status::OK();
-        return true;
-      }
+      inner = GetIndexedRecord(txn, Index::kLabelByAsset, RecordKind::Label, id, &v);
       if (!inner.ok()) return false;
+      if (v.deleted()) return true;
       const fb::Label* fl = v.As<fb::Label>();
       if (!Counts(fl->source(), fl->status())) return true;
       by_asset[fl->asset_id()].emplace_back(id, DecodeLabel(fl));

@@ -6,6 +6,7 @@
 #include "annodb/keys.h"
 #include "annodb/members.h"
 #include "consensus_views.h"
+#include "indexed_record.h"
 #include "label_keys.h"
 #include "text_checks.h"
 
@@ -286,10 +287,18 @@ Status ListLabels(const ReadTxn& txn, const LabelFilter& f, uint64_t after, size
     uint64_t id = DecodeU64(key.data() + key.size() - 8);
     {
       RecordView v;
-      inner = txn.GetIncludingDeleted(RecordKind::Label, id, &v);
+      inner = GetIndexedRecord(txn, index, RecordKind::Label, id, &v);
       if (!inner.ok()) return false;
       if (v.deleted()) return true;  // the by-asset index keeps deleted labels
       const fb::Label* l = v.As<fb::Label>();
+      // A key that changed but stayed in order would list the label under
+      // another asset: the record says where it belongs.
+      if (index == Index::kLabelByAsset && key.size() == 24 && DecodeU64(key.data() + 8) != l->asset_id()) {
+        inner = Status::Corruption("index idx.label_by_asset lists label " + std::to_string(id) + " under asset " +
+                                   std::to_string(DecodeU64(key.data() + 8)) + ", but the label is on asset " +
+                                   std::to_string(l->asset_id()) + " (the store is damaged: run `annodb verify`)");
+        return false;
+      }
       if ((f.asset_id && l->asset_id() != f.asset_id) || (f.status && l->status() != *f.status) ||
           (f.author_member_id && l->author_member_id() != f.author_member_id))
         return true;

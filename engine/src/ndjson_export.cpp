@@ -19,7 +19,9 @@
 #include "annodb/ndjson.h"
 #include "annodb/projects.h"
 #include "index_cursor.h"
+#include "indexed_record.h"
 #include "json_writer.h"
+#include "page_walk.h"
 #include "stack_key.h"
 #include "text_checks.h"
 
@@ -205,6 +207,21 @@ class Exporter {
     return at_head_ ? t_.Get(kind, id, out) : t_.GetAsOf(kind, id, seq_, out);
   }
 
+  // The version of a record reached through `index` that the export shows;
+  // *live is false when it is deleted (or, with as_of, was absent or deleted
+  // then). A record the index names but the store lacks is Corruption, not a
+  // deletion to skip (indexed_record.h).
+  Status ReadIndexed(Index index, RecordKind kind, uint64_t id, RecordView* out, bool* live) const {
+    ANNODB_RETURN_IF_ERROR(GetIndexedRecord(t_, index, kind, id, out));
+    if (at_head_) {
+      *live = !out->deleted();
+      return Status::OK();
+    }
+    Status s = t_.GetAsOf(kind, id, seq_, out);
+    *live = s.ok();
+    return s.IsNotFound() ? Status::OK() : s;
+  }
+
   // Ends the line in buf_ and hands full blocks to the stream.
   Status EndLine() {
     buf_.Put('\n');
@@ -312,10 +329,19 @@ class Exporter {
     return Status::OK();
   }
 
+  // Members are never deleted: one a label or comment names but the export
+  // did not read is damage (a lost or changed key), remembered in bad_member_
+  // and failing the line.
   void WriteMemberName(JsonWriter& w, uint64_t id) {
     auto it = member_names_.find(id);
-    if (it != member_names_.end()) w.String(it->second);
-    else w.String("#" + std::to_string(id));
+    if (it != member_names_.end()) {
+      w.String(it->second);
+      return;
+    }
+    w.String("#" + std::to_string(id));
+    if (bad_member_.ok())
+      bad_member_ = Status::Corruption("member " + std::to_string(id) +
+                                       " is named by a label or comment but is missing from the store (the store is damaged: run `annodb verify`)");
   }
 
   void WriteLabel(JsonWriter& w, const RecordView& v, const std::string& project) {
@@ -425,9 +451,15 @@ class Exporter {
       ANNODB_RETURN_IF_ERROR(IdsUnder(*label_cursors_[pi], StackKey<16>().U64(p.id).U64(asset_id).view(), &label_scan_));
       for (uint64_t id : label_scan_) {
         RecordView lv;
-        Status ls = Read(RecordKind::Label, id, &lv);
-        if (ls.IsNotFound()) continue;
-        ANNODB_RETURN_IF_ERROR(ls);
+        bool live = false;
+        ANNODB_RETURN_IF_ERROR(ReadIndexed(Index::kLabelByAsset, RecordKind::Label, id, &lv, &live));
+        if (!live) continue;
+        // An index key that changed but stayed in order would put the label
+        // under another asset: the record says where it belongs.
+        if (lv.As<fb::Label>()->asset_id() != asset_id || lv.As<fb::Label>()->project_id() != p.id)
+          return Status::Corruption("index idx.label_by_asset lists label " + std::to_string(id) + " under asset " +
+                                    std::to_string(asset_id) + ", but the label is on asset " +
+                                    std::to_string(lv.As<fb::Label>()->asset_id()) + " (the store is damaged: run `annodb verify`)");
         label_ids_.push_back(id);
         WriteLabel(w, lv, p.name);
         ++r_->labels;
@@ -438,9 +470,9 @@ class Exporter {
     ANNODB_RETURN_IF_ERROR(IdsUnder(comment_cursor_, StackKey<8>().U64(asset_id).view(), &roots_));
     for (uint64_t root : roots_) {
       RecordView cv;
-      Status cs = Read(RecordKind::Comment, root, &cv);
-      if (cs.IsNotFound()) continue;
-      ANNODB_RETURN_IF_ERROR(cs);
+      bool live = false;
+      ANNODB_RETURN_IF_ERROR(ReadIndexed(Index::kCommentByAsset, RecordKind::Comment, root, &cv, &live));
+      if (!live) continue;
       const fb::Comment* c = cv.As<fb::Comment>();
       if (c->label_id() && std::find(label_ids_.begin(), label_ids_.end(), c->label_id()) == label_ids_.end())
         continue;  // its label is not exported
@@ -452,9 +484,9 @@ class Exporter {
       for (uint64_t id : thread) {
         if (id == root) continue;
         RecordView rv;
-        Status rs = Read(RecordKind::Comment, id, &rv);
-        if (rs.IsNotFound()) continue;
-        ANNODB_RETURN_IF_ERROR(rs);
+        bool reply_live = false;
+        ANNODB_RETURN_IF_ERROR(ReadIndexed(Index::kCommentByThread, RecordKind::Comment, id, &rv, &reply_live));
+        if (!reply_live) continue;
         if (!any_reply) w.Key("replies").BeginArray();
         any_reply = true;
         ANNODB_RETURN_IF_ERROR(WriteComment(w, rv));
@@ -466,7 +498,7 @@ class Exporter {
       ++r_->comments;
     }
     w.EndArray().EndObject();
-    return Status::OK();
+    return bad_member_;
   }
 
   const ReadTxn& t_;
@@ -483,6 +515,7 @@ class Exporter {
   std::vector<uint64_t> roots_;       // the current asset's comment threads
   std::vector<std::unique_ptr<IndexCursor>> label_cursors_;  // per project, as projects_
   IndexCursor comment_cursor_;
+  Status bad_member_;  // the first member named but missing (WriteMemberName)
 };
 
 }  // namespace
@@ -490,6 +523,9 @@ class Exporter {
 Status ExportNdjson(Store& store, const ExportOptions& options, std::ostream& out, ExportReport* report) {
   if (!report) return Status::InvalidArgument("report is null");
   *report = ExportReport();
+  // LMDB's cursors trust the pages: refuse a file whose pages are damaged
+  // rather than crash or export a part of it (issue 11, item 12).
+  ANNODB_RETURN_IF_ERROR(page_walk::Check(store.dir(), page_walk::Scope::kAll));
   return store.Read([&](ReadTxn& t) { return Exporter(t, out, report).Run(options); });
 }
 

@@ -11,6 +11,7 @@
 #include "annodb/members.h"
 #include "annodb/ndjson.h"
 #include "annodb/projects.h"
+#include "indexed_record.h"
 #include "ndjson_common.h"
 #include "text_checks.h"
 
@@ -288,9 +289,9 @@ class Restorer {
     for (uint64_t id : ids) {
       if (id == in.thread_id) continue;  // the thread's root, listed with its replies
       RecordView v;
-      Status s = t_.Get(RecordKind::Comment, id, &v);
-      if (s.IsNotFound()) continue;
-      ANNODB_RETURN_IF_ERROR(s);
+      ANNODB_RETURN_IF_ERROR(GetIndexedRecord(t_, in.thread_id ? Index::kCommentByThread : Index::kCommentByAsset,
+                                              RecordKind::Comment, id, &v));
+      if (v.deleted()) continue;
       const fb::Comment* c = v.As<fb::Comment>();
       const fb::Provenance* vp = v.provenance();
       // (A reply takes its thread's label, so within a thread the label

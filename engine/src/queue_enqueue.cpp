@@ -5,6 +5,7 @@
 
 #include "annodb/keys.h"
 #include "annodb/schema/asset_generated.h"
+#include "indexed_record.h"
 #include "queue_state.h"
 
 namespace annodb {
@@ -82,9 +83,8 @@ Status EnqueueOne(WriteTxn& txn, queue::Counts& counts, EnqueueContext& ctx, uin
   ANNODB_RETURN_IF_ERROR(LabelIdsOfAsset(txn, ctx.project_id, asset_id, &label_ids));
   for (uint64_t id : label_ids) {
     RecordView v;
-    Status g = txn.Get(RecordKind::Label, id, &v);
-    if (g.IsNotFound()) continue;  // deleted
-    ANNODB_RETURN_IF_ERROR(g);
+    ANNODB_RETURN_IF_ERROR(GetIndexedRecord(txn, Index::kLabelByAsset, RecordKind::Label, id, &v));
+    if (v.deleted()) continue;
     const fb::Label* l = v.As<fb::Label>();
     if (l->source() == LabelSource::Gold) t.gold = true;
     if (l->source() == LabelSource::Human && l->author_member_id() &&
@@ -235,9 +235,8 @@ Status SetPriorityFromModel(WriteTxn& txn, uint64_t project_id, const std::strin
     double lowest = 1;
     for (uint64_t id : ids) {
       RecordView v;
-      Status g = txn.Get(RecordKind::Label, id, &v);
-      if (g.IsNotFound()) continue;
-      ANNODB_RETURN_IF_ERROR(g);
+      ANNODB_RETURN_IF_ERROR(GetIndexedRecord(txn, Index::kLabelByAsset, RecordKind::Label, id, &v));
+      if (v.deleted()) continue;
       const fb::Label* l = v.As<fb::Label>();
       if (l->source() != LabelSource::Model || !l->model_name() || l->model_name()->str() != model_name) continue;
       if (!model_version.empty() && (!l->model_version() || l->model_version()->str() != model_version)) continue;

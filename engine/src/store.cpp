@@ -14,6 +14,7 @@
 
 #include "annodb/keys.h"
 #include "store_files.h"
+#include "page_walk.h"
 #include "store_impl.h"
 
 namespace annodb {
@@ -186,6 +187,10 @@ Status Store::Open(const std::string& dir, const StoreOptions& options, std::uni
     return Status::NotFound("no store at '" + dir + "' (create it with `annodb init`)");
   bool had_data = exists && fs::exists(fs::path(dir) / "data.mdb", ec);
   bool had_lock = exists && fs::exists(fs::path(dir) / "lock.mdb", ec);
+  // LMDB follows pages without bounds checks, from this open's table look-ups
+  // on: check them first (every page of a file up to 128 MiB, else the meta
+  // pages and the table list; issue 11, item 12).
+  if (!creating) ANNODB_RETURN_IF_ERROR(page_walk::Check(dir, page_walk::Scope::kOnOpen));
   if (!exists) {
     // Another process may create it at the same moment: only an error counts.
     fs::create_directories(dir, ec);
@@ -397,6 +402,9 @@ Status Store::Sync() { return StoreIoStatus(mdb_env_sync(impl_->env, 1), impl_->
 
 Status Store::Backup(const std::string& dest_dir) {
   if (dest_dir.empty()) return Status::InvalidArgument("backup destination is empty");
+  // LMDB's copy follows every page without bounds checks: a damaged page
+  // would crash it or copy garbage (issue 11, item 12).
+  ANNODB_RETURN_IF_ERROR(page_walk::Check(impl_->dir, page_walk::Scope::kAll));
   std::error_code ec;
   bool made_dir = false;
   if (fs::exists(dest_dir, ec)) {

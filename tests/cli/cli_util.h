@@ -41,7 +41,10 @@ struct RunOptions {
 // from the child's environment unless given in opts.env.
 inline RunResult RunCli(const std::vector<std::string>& args, const RunOptions& opts = {}) {
   int in[2], out[2], err[2];
-  if (::pipe(in) != 0 || ::pipe(out) != 0 || ::pipe(err) != 0) throw std::runtime_error("pipe failed");
+  // Close-on-exec: a child forked meanwhile by another thread must not keep
+  // these pipes open (dup2 clears the flag on the child's own 0, 1 and 2).
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe failed");
 
   std::vector<std::string> env_strings;
   for (char** e = environ; *e; ++e) {

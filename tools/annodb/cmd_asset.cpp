@@ -29,6 +29,7 @@ void CmdGet(Context& ctx, GetArgs& a) {
     ANNODB_RETURN_IF_ERROR(GetAsset(txn, id, as_of, &v));
     DatasetNames names(txn);
     const std::string& ds = names.Get(v.As<fb::Asset>()->dataset_id());
+    ANNODB_RETURN_IF_ERROR(names.status());
     if (ctx.json()) {
       PrintAssetJson(v, ds);
     } else {
@@ -70,7 +71,7 @@ void CmdHistory(Context& ctx, AssetRef& ref) {
     DatasetNames names(txn);
     if (ctx.json()) {
       for (const RecordView& v : versions) PrintAssetJson(v, names.Get(v.As<fb::Asset>()->dataset_id()));
-      return Status::OK();
+      return names.status();
     }
     if (!versions.empty()) {
       AssetInput last = DecodeAsset(versions.back().As<fb::Asset>());
@@ -98,7 +99,7 @@ void CmdHistory(Context& ctx, AssetRef& ref) {
       prev_deleted = v.deleted();
     }
     t.Print();
-    return Status::OK();
+    return names.status();
   }));
 }
 

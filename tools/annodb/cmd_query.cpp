@@ -29,6 +29,8 @@ class AssetPrinter {
     table_.Add({std::to_string(v.id()), ds, str(a->external_id()), str(a->media_type()), std::to_string(v.version()),
                 Ellipsize(str(a->uri()), 80)});
   }
+  // A damaged dataset record met while naming datasets (DatasetNames).
+  const Status& status() const { return names_.status(); }
   // Prints the table (people); returns the number of rows.
   size_t Finish() {
     if (!json_ && table_.rows() > 0) table_.Print();
@@ -67,6 +69,7 @@ void CmdList(Context& ctx, const ListArgs& a) {
       after = next;
     } while (!next.empty() && a.page.limit == 0);
     printer.Finish();
+    ANNODB_RETURN_IF_ERROR(printer.status());
     if (!ctx.json() && printed == 0)
       PrintLine("no assets in dataset '" + a.dataset + "'" + (a.page.after.empty() ? "" : " after '" + a.page.after + "'"));
     PrintMore(ctx, a.page, next);
@@ -89,7 +92,7 @@ void CmdFind(Context& ctx, const std::string& hex) {
       printer.Add(v);
     }
     if (printer.Finish() == 0 && !ctx.json()) PrintLine("no asset has content hash " + hash.Hex());
-    return Status::OK();
+    return printer.status();
   }));
 }
 
@@ -128,7 +131,7 @@ void CmdDuplicates(Context& ctx, const std::string& dataset) {
                           {"uri", str(a->uri())}});
         }
         PrintJson({{"content_hash", h.Hex()}, {"count", live.size()}, {"assets", list}});
-        return Status::OK();
+        return names.status();
       }
       PrintLine(h.Hex() + "  " + std::to_string(live.size()) + " assets");
       Table t({"    ID", "DATASET", "EXTERNAL_ID", "URI"});
@@ -137,7 +140,7 @@ void CmdDuplicates(Context& ctx, const std::string& dataset) {
         t.Add({"    " + std::to_string(id), names.Get(a->dataset_id()), str(a->external_id()), Ellipsize(str(a->uri()), 80)});
       }
       t.Print();
-      return Status::OK();
+      return names.status();
     };
     ANNODB_RETURN_IF_ERROR(txn.IndexScan(Index::kAssetByHash, "", "", [&](std::string_view key, std::string_view) {
       if (key.size() != 24) return true;

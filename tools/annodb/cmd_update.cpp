@@ -152,7 +152,11 @@ void CmdUpdate(Context& ctx, UpdateArgs& a) {
         RecordView now;
         ANNODB_RETURN_IF_ERROR(txn.Get(RecordKind::Asset, id, &now));
         version = now.version();
-        if (ctx.json()) rendered = AssetToJson(now, DatasetNames(txn).Get(now.As<fb::Asset>()->dataset_id()));
+        if (ctx.json()) {
+          DatasetNames names(txn);
+          rendered = AssetToJson(now, names.Get(now.As<fb::Asset>()->dataset_id()));
+          return names.status();
+        }
         return Status::OK();
       },
       &seq));

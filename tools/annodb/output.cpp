@@ -143,8 +143,10 @@ const std::string& DatasetNames::Get(uint64_t dataset_id) {
     if (id == dataset_id) return name;
   DatasetInfo info;
   std::string name;
-  if (GetDataset(txn_, dataset_id, &info).ok()) name = info.name;
+  Status s = GetDataset(txn_, dataset_id, &info);
+  if (s.ok()) name = info.name;
   else name = "#" + std::to_string(dataset_id);
+  if (!s.ok() && !s.IsNotFound() && status_.ok()) status_ = s;
   if (cache_.size() > 64) cache_.clear();
   cache_.emplace_back(dataset_id, std::move(name));
   return cache_.back().second;

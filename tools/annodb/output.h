@@ -56,10 +56,15 @@ std::string Ellipsize(std::string_view text, size_t max);
 class DatasetNames {
  public:
   explicit DatasetNames(const ReadTxn& txn) : txn_(txn) {}
+  // The dataset's name, "#ID" when it does not exist (deleted).
   const std::string& Get(uint64_t dataset_id);
+  // The first error other than NotFound that Get met (a damaged dataset
+  // record): the command must fail with it rather than print "#ID".
+  const Status& status() const { return status_; }
 
  private:
   const ReadTxn& txn_;
+  Status status_;
   std::vector<std::pair<uint64_t, std::string>> cache_;
 };
 

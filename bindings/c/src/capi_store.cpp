@@ -142,6 +142,7 @@ ANNODB_EXPORT int annodb_verify(annodb_store* store, char** report_json, size_t*
     ANNODB_RETURN_IF_ERROR(VerifyStore(s, &r));
     if (report_json) {
       json j = {{"ok", r.ok()},
+                {"pages_checked", r.pages_checked},
                 {"records_checked", r.records_checked},
                 {"versions_checked", r.versions_checked},
                 {"index_entries_checked", r.index_entries_checked},

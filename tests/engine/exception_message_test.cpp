@@ -17,7 +17,7 @@ Status ThrowJson() {
 }
 }  // namespace
 
-TEST_CASE("an exception in a read or write names where, not the library's text") {
+TEST_CASE("an exception in a read or write names where it happened and not the library's text") {
   test::TempDir dir("exception-message");
   auto store = test::OpenNew(dir.path());
   Status r = store->Read([](ReadTxn&) { return ThrowJson(); });

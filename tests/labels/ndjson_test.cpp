@@ -255,7 +255,7 @@ TEST_CASE("a bad export line refuses the whole restore") {
   CHECK(seq == 0);
 }
 
-TEST_CASE("an asset line without its dataset is refused by name, not with library text") {
+TEST_CASE("an asset line without its dataset is refused by name and not with library text") {
   // The fuzz_ndjson_restore finding (kept in its corpus): line 6 says
   // "atadset" instead of "dataset".
   std::string path = std::string(ANNODB_SOURCE_DIR) + "/tests/fuzz/corpus/ndjson_restore/finding-json-exception.ndjson";

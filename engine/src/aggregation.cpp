@@ -10,6 +10,8 @@
 #include <tuple>
 #include <utility>
 
+#include "exception_status.h"
+
 namespace annodb::stats {
 namespace {
 
@@ -96,7 +98,7 @@ Status MajorityVote(const CrowdLabels& labels, MajorityVoteResult* out) {
     *out = std::move(r);
     return Status::OK();
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("MajorityVote: ") + e.what());
+    return ExceptionStatus("MajorityVote", e);
   }
 }
 
@@ -250,7 +252,7 @@ Status DawidSkene(const CrowdLabels& labels, const DawidSkeneOptions& options, D
     *out = std::move(r);
     return Status::OK();
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("DawidSkene: ") + e.what());
+    return ExceptionStatus("DawidSkene", e);
   }
 }
 
@@ -381,7 +383,7 @@ Status ClusterBoxes(const std::vector<LabelledBox>& boxes, const BoxClusterOptio
     *out = std::move(result);
     return Status::OK();
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("ClusterBoxes: ") + e.what());
+    return ExceptionStatus("ClusterBoxes", e);
   }
 }
 

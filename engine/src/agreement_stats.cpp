@@ -9,6 +9,8 @@
 #include <system_error>
 #include <utility>
 
+#include "exception_status.h"
+
 namespace annodb::stats {
 namespace {
 
@@ -280,7 +282,7 @@ Status KrippendorffAlpha(const std::vector<UnitValueCounts>& units, const AlphaO
     ANNODB_RETURN_IF_ERROR(Prepare(units, options, &p));
     return AlphaFromPrepared(p, options.level, out);
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("KrippendorffAlpha: ") + e.what());
+    return ExceptionStatus("KrippendorffAlpha", e);
   }
 }
 
@@ -293,7 +295,7 @@ Status KrippendorffAlpha(const std::vector<std::vector<std::optional<double>>>& 
     ANNODB_RETURN_IF_ERROR(ToUnitValueCounts(data, &units));
     return KrippendorffAlpha(units, options, out);
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("KrippendorffAlpha: ") + e.what());
+    return ExceptionStatus("KrippendorffAlpha", e);
   }
 }
 
@@ -352,7 +354,7 @@ Status KrippendorffAlphaLabels(const std::vector<std::vector<std::optional<std::
     options.level = level;  // ordinal labels became their ranks: numeric order is the category order
     return KrippendorffAlpha(numeric, options, out);
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("KrippendorffAlphaLabels: ") + e.what());
+    return ExceptionStatus("KrippendorffAlphaLabels", e);
   }
 }
 
@@ -377,7 +379,7 @@ Status BuildCoincidenceMatrix(const std::vector<UnitValueCounts>& units, Coincid
     *out = std::move(cm);
     return Status::OK();
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("BuildCoincidenceMatrix: ") + e.what());
+    return ExceptionStatus("BuildCoincidenceMatrix", e);
   }
 }
 
@@ -440,7 +442,7 @@ Status FleissKappa(const std::vector<std::vector<uint64_t>>& counts, FleissResul
     *out = std::move(r);
     return Status::OK();
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("FleissKappa: ") + e.what());
+    return ExceptionStatus("FleissKappa", e);
   }
 }
 
@@ -512,7 +514,7 @@ Status CohenKappa(const std::vector<std::vector<uint64_t>>& confusion, KappaWeig
     *out = r;
     return Status::OK();
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("CohenKappa: ") + e.what());
+    return ExceptionStatus("CohenKappa", e);
   }
 }
 
@@ -537,7 +539,7 @@ Status CohenKappa(const std::vector<size_t>& rater_a, const std::vector<size_t>&
     }
     return CohenKappa(confusion, weights, out);
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("CohenKappa: ") + e.what());
+    return ExceptionStatus("CohenKappa", e);
   }
 }
 
@@ -579,7 +581,7 @@ Status PercentAgreement(const std::vector<std::vector<std::optional<double>>>& d
     ANNODB_RETURN_IF_ERROR(ToUnitValueCounts(data, &units));
     return PercentAgreement(units, out);
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("PercentAgreement: ") + e.what());
+    return ExceptionStatus("PercentAgreement", e);
   }
 }
 

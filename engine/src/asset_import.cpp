@@ -21,6 +21,7 @@
 
 #include "annodb/asset_json.h"
 #include "annodb/assets.h"
+#include "exception_status.h"
 
 namespace annodb {
 namespace {
@@ -436,7 +437,7 @@ Status WritePass(Store& store, const std::string& dataset, const Actor& actor, c
     } catch (const std::bad_alloc&) {
       s = Status::IOError("out of memory during import");
     } catch (const std::exception& e) {
-      s = Status::Internal(std::string("exception during import: ") + e.what());
+      s = ExceptionStatus("import", e);
     }
     queue.ProducerDone(std::move(s));
   });
@@ -452,7 +453,7 @@ Status WritePass(Store& store, const std::string& dataset, const Actor& actor, c
   } catch (const std::bad_alloc&) {
     result = Status::IOError("out of memory during import");
   } catch (const std::exception& e) {
-    result = Status::Internal(std::string("exception during import: ") + e.what());
+    result = ExceptionStatus("import", e);
   }
   if (!result.ok()) queue.Stop();
   producer.join();
@@ -704,7 +705,7 @@ Status Guard(ImportReport* report, F&& body) {
   } catch (const std::bad_alloc&) {
     return Status::IOError("out of memory during import");
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("exception during import: ") + e.what());
+    return ExceptionStatus("import", e);
   }
 }
 

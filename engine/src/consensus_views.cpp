@@ -10,6 +10,7 @@
 #include "annodb/consensus.h"
 #include "annodb/keys.h"
 #include "annodb/schema/consensus_generated.h"
+#include "fb_align.h"
 #include "indexed_record.h"
 #include "stack_key.h"
 #include "text_checks.h"
@@ -524,7 +525,7 @@ Status DecodeView(std::string_view bytes, AssetView* out, std::vector<uint64_t>*
   if (!bytes.empty()) std::memcpy(buf.data(), bytes.data(), bytes.size());
   const auto* data = reinterpret_cast<const uint8_t*>(buf.data());
   flatbuffers::Verifier verifier(data, bytes.size());
-  if (!fb::VerifyConsensusBuffer(verifier)) return Status::Corruption("consensus view fails FlatBuffers verification");
+  if (!fb::VerifyConsensusBuffer(verifier) || !ConsensusStructsAligned(data)) return Status::Corruption("consensus view fails FlatBuffers verification");
   const fb::Consensus* c = fb::GetConsensus(data);
   out->labels.clear();
   out->pairs.clear();

@@ -11,6 +11,7 @@
 #include "annodb/store.h"
 #include "store_files.h"
 #include "store_impl.h"
+#include "exception_status.h"
 
 namespace annodb {
 
@@ -38,9 +39,9 @@ Status RunFn(const std::function<Status(WriteTxn&)>& fn, WriteTxn& wt) {
   } catch (const std::bad_alloc&) {
     return Status::IOError("out of memory");
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("exception in write: ") + e.what());
+    return ExceptionStatus("write", e);
   } catch (...) {
-    return Status::Internal("unknown exception in write");
+    return Status::Internal("internal error in write: an unexpected exception (a bug in annodb)");
   }
 }
 
@@ -247,7 +248,7 @@ Status Store::WriteGrouped(const Actor& actor, const std::function<Status(WriteT
     } catch (const std::bad_alloc&) {
       for (GroupRequest* r : batch) r->status = Status::IOError("out of memory");
     } catch (const std::exception& e) {
-      for (GroupRequest* r : batch) r->status = Status::Internal(std::string("exception in group commit: ") + e.what());
+      for (GroupRequest* r : batch) r->status = ExceptionStatus("group commit", e);
     }
     l.lock();
     for (GroupRequest* r : batch) r->done = true;

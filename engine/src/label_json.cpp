@@ -242,25 +242,65 @@ Status ParseLabelJson(const ReadTxn& txn, std::string_view text, LabelInput* out
   return Status::OK();
 }
 
+namespace {
+
+// Text is checked as UTF-8 when a label is written, so invalid bytes here
+// mean a damaged or forged stored value. nlohmann's dump() would throw on
+// them (type_error 316); this names the label and the field instead.
+Status CheckStoredText(uint64_t label_id, const LabelInput& l) {
+  std::string bad;
+  auto check = [&](std::string_view value, const std::string& field) {
+    if (bad.empty() && !ValidUtf8(value)) bad = field;
+  };
+  check(l.model_name, "model.name");
+  check(l.model_version, "model.version");
+  for (size_t i = 0; i < l.annotations.size(); ++i) {
+    const AnnotationInput& an = l.annotations[i];
+    const std::string at = "annotations[" + std::to_string(i) + "].";
+    check(an.feature, at + "feature");
+    check(an.value, at + "value");
+    for (size_t k = 0; k < an.values.size(); ++k) check(an.values[k], at + "values[" + std::to_string(k) + "]");
+    check(an.class_name, at + "class");
+    check(an.mask_counts, at + "mask.counts");
+    check(an.text, at + "text");
+  }
+  if (bad.empty()) return Status::OK();
+  return Status::Corruption("label " + std::to_string(label_id) + ": stored " + bad + " is not valid UTF-8");
+}
+
+// The same for a name read from another record that the label refers to.
+Status CheckStoredName(std::string_view name, const std::string& what) {
+  if (ValidUtf8(name)) return Status::OK();
+  return Status::Corruption(what + " is not valid UTF-8");
+}
+
+}  // namespace
+
 Status LabelToJson(const ReadTxn& txn, const RecordView& v, std::string* out) {
   LabelInput l = DecodeLabel(v.As<fb::Label>());
+  ANNODB_RETURN_IF_ERROR(CheckStoredText(v.id(), l));
   json j;
   j["id"] = v.id();
   ProjectInfo p;
   ANNODB_RETURN_IF_ERROR(GetProject(txn, l.project_id, kCurrent, &p));
+  ANNODB_RETURN_IF_ERROR(CheckStoredName(p.name, "project " + std::to_string(l.project_id) + ": stored name"));
   j["project"] = p.name;
   RecordView av;
   ANNODB_RETURN_IF_ERROR(txn.GetIncludingDeleted(RecordKind::Asset, l.asset_id, &av));
   const fb::Asset* a = av.As<fb::Asset>();
   DatasetInfo d;
   ANNODB_RETURN_IF_ERROR(GetDataset(txn, a->dataset_id(), &d));
+  ANNODB_RETURN_IF_ERROR(CheckStoredName(d.name, "dataset " + std::to_string(a->dataset_id()) + ": stored name"));
   j["dataset"] = d.name;
   j["asset"] = FbStr(a->external_id());
+  ANNODB_RETURN_IF_ERROR(
+      CheckStoredName(j["asset"].get_ref<const std::string&>(), "asset " + std::to_string(l.asset_id) + ": stored external_id"));
   j["project_id"] = l.project_id;
   j["asset_id"] = l.asset_id;
   if (l.author_member_id) {
     MemberInfo m;
     ANNODB_RETURN_IF_ERROR(GetMember(txn, l.author_member_id, &m));
+    ANNODB_RETURN_IF_ERROR(CheckStoredName(m.name, "member " + std::to_string(l.author_member_id) + ": stored name"));
     j["author"] = m.name;
   }
   j["source"] = LabelSourceName(l.source);

@@ -16,6 +16,7 @@
 #include "store_files.h"
 #include "page_walk.h"
 #include "store_impl.h"
+#include "exception_status.h"
 
 namespace annodb {
 namespace fs = std::filesystem;
@@ -321,7 +322,7 @@ Status Store::Read(const std::function<Status(ReadTxn&)>& fn) {
   } catch (const std::bad_alloc&) {
     s = Status::IOError("out of memory");
   } catch (const std::exception& e) {
-    s = Status::Internal(std::string("exception in read: ") + e.what());
+    s = ExceptionStatus("read", e);
   }
   mdb_txn_abort(txn);
   rt.txn_ = nullptr;
@@ -342,7 +343,7 @@ Status Store::Write(const Actor& actor, const std::function<Status(WriteTxn&)>& 
     } catch (const std::bad_alloc&) {
       s = Status::IOError("out of memory");
     } catch (const std::exception& e) {
-      s = Status::Internal(std::string("exception in write: ") + e.what());
+      s = ExceptionStatus("write", e);
     }
     if (s.ok() && !wt.map_full_) s = wt.Finish();
     int rc = MDB_SUCCESS;

@@ -8,6 +8,7 @@
 #include "annodb/schema/provenance_generated.h"
 #include "annodb/store.h"
 #include "envelope.h"
+#include "fb_align.h"
 #include "store_impl.h"
 
 namespace annodb {
@@ -283,7 +284,7 @@ Status ReadTxn::ChangesSince(uint64_t since, size_t limit, std::vector<ChangeSet
   while (rc == MDB_SUCCESS && (limit == 0 || out->size() < limit)) {
     aligned.assign(static_cast<uint8_t*>(v.mv_data), static_cast<uint8_t*>(v.mv_data) + v.mv_size);
     flatbuffers::Verifier verifier(aligned.data(), aligned.size());
-    if (!fb::VerifyChangeSetBuffer(verifier)) {
+    if (!fb::VerifyChangeSetBuffer(verifier) || !ChangeSetStructsAligned(aligned.data())) {
       st = Status::Corruption("changefeed entry " + std::to_string(DecodeU64(k.mv_data)) + " is malformed");
       break;
     }

@@ -20,6 +20,7 @@
 #include "annodb/schema/project_generated.h"
 #include "annodb/schema/provenance_generated.h"
 #include "envelope.h"
+#include "fb_align.h"
 #include "label_keys.h"
 #include "page_walk.h"
 #include "store_impl.h"
@@ -33,10 +34,10 @@ bool VerifyPayload(RecordKind kind, const uint8_t* payload, size_t size) {
     case RecordKind::Asset: return fb::VerifyAssetBuffer(v);
     case RecordKind::Project: return fb::VerifyProjectBuffer(v);
     case RecordKind::Member: return fb::VerifyMemberBuffer(v);
-    case RecordKind::Label: return fb::VerifyLabelBuffer(v);
+    case RecordKind::Label: return fb::VerifyLabelBuffer(v) && LabelStructsAligned(payload);
     case RecordKind::Comment: return fb::VerifyCommentBuffer(v);
     case RecordKind::Lease: return fb::VerifyLeaseBuffer(v);
-    case RecordKind::Consensus: return fb::VerifyConsensusBuffer(v);
+    case RecordKind::Consensus: return fb::VerifyConsensusBuffer(v) && ConsensusStructsAligned(payload);
     default: return false;
   }
 }
@@ -171,7 +172,7 @@ class Checker {
       std::memcpy(buf.data(), d, n);
       auto* base = reinterpret_cast<const uint8_t*>(buf.data());
       flatbuffers::Verifier v(base, n);
-      if (!fb::VerifyChangeSetBuffer(v)) {
+      if (!fb::VerifyChangeSetBuffer(v) || !ChangeSetStructsAligned(base)) {
         Problem("changefeed entry " + std::to_string(s) + " is malformed");
         return;
       }

@@ -254,3 +254,18 @@ TEST_CASE("a bad export line refuses the whole restore") {
   REQUIRE(copy->Sequence(&seq).ok());
   CHECK(seq == 0);
 }
+
+TEST_CASE("an asset line without its dataset is refused by name and not with library text") {
+  // The fuzz_ndjson_restore finding (kept in its corpus): line 6 says
+  // "atadset" instead of "dataset".
+  std::string path = std::string(ANNODB_SOURCE_DIR) + "/tests/fuzz/corpus/ndjson_restore/finding-json-exception.ndjson";
+  test::TempDir other("restore-no-dataset");
+  auto copy = test::OpenNew(other.path());
+  RestoreReport rr;
+  Status s = RestoreNdjson(*copy, path, &rr);
+  CHECK(s.IsInvalidArgument());
+  CHECK(s.message() == "line 6: \"dataset\" is missing");
+  uint64_t seq = 99;
+  REQUIRE(copy->Sequence(&seq).ok());
+  CHECK(seq == 0);
+}

@@ -118,8 +118,9 @@ int main(int argc, char** argv) {
     code = PrintError(e.what(), e.exit_code());
   } catch (const std::bad_alloc&) {
     code = PrintError("out of memory", annodb::cli::kExitFailure);
-  } catch (const std::exception& e) {
-    code = PrintError(std::string("internal error: ") + e.what(), annodb::cli::kExitFailure);
+  } catch (const std::exception&) {
+    // Its what() is a library's text ("basic_filebuf::underflow"), not a message.
+    code = PrintError("internal error: an unexpected exception (a bug in annodb)", annodb::cli::kExitFailure);
   }
   std::cout.flush();
   if (!std::cout && code == annodb::cli::kExitOk) return PrintError("cannot write to stdout", annodb::cli::kExitFailure);

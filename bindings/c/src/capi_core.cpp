@@ -328,8 +328,8 @@ ANNODB_EXPORT int annodb_open(const char* path, const annodb_options* opts, anno
     return ANNODB_OK;
   } catch (const std::bad_alloc&) {
     return InternalError(nullptr, "annodb_open", "out of memory");
-  } catch (const std::exception& e) {
-    return InternalError(nullptr, "annodb_open", e.what());
+  } catch (const std::exception&) {
+    return InternalError(nullptr, "annodb_open", "an unexpected exception (a bug in annodb)");
   } catch (...) {
     return InternalError(nullptr, "annodb_open", "unknown exception");
   }

@@ -95,8 +95,9 @@ int Run(annodb_store* h, const char* what, Fn&& fn) noexcept {
     return SetError(h, ToCode(s), s.message());
   } catch (const std::bad_alloc&) {
     return InternalError(ref.get(), what, "out of memory");
-  } catch (const std::exception& e) {
-    return InternalError(ref.get(), what, e.what());
+  } catch (const std::exception&) {
+    // Its what() is a library's text, not a message (ExceptionStatus in the engine).
+    return InternalError(ref.get(), what, "an unexpected exception (a bug in annodb)");
   } catch (...) {
     return InternalError(ref.get(), what, "unknown exception");
   }

@@ -44,7 +44,9 @@ Status VerifyStoreFile(const std::string& dir, VerifyReport* report, size_t max_
 Status VerifyStore(Store& store, VerifyReport* report, size_t max_problems = 1000);
 
 // Verifies the FlatBuffer `payload` as the root type of `kind` (from an
-// 8-byte-aligned buffer). Used by verify and at trust boundaries.
+// 8-byte-aligned buffer), including the alignment of its vectors of structs
+// (which the FlatBuffers verifier leaves unchecked). Used by verify and at
+// trust boundaries.
 bool VerifyPayload(RecordKind kind, const uint8_t* payload, size_t size);
 
 }  // namespace annodb

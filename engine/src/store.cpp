@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "annodb/keys.h"
@@ -172,6 +173,30 @@ Status OpenStatus(const Status& s, const std::string& dir) {
 }
 }  // namespace
 
+// The checks made before LMDB maps the file: the meta pages
+// (InspectStoreFiles), then the page walk (LMDB follows pages without bounds
+// checks, from the open's table look-ups on: every page of a file up to
+// 128 MiB, else the meta pages and the table list; issue 11, item 12).
+// Other processes may commit while the file is read with plain reads, and a
+// meta page or tree read half before and half after their commit looks
+// damaged: only damage seen on every attempt is reported.
+static Status CheckStoreFiles(const std::string& dir, bool exists, StoreFiles* files) {
+  constexpr int kAttempts = 8;
+  Status last;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(2 * attempt));
+    *files = StoreFiles::kNone;
+    if (!exists) return Status::OK();
+    last = InspectStoreFiles(dir, files);
+    if (last.ok() && *files != StoreFiles::kNone) {
+      last = page_walk::Check(dir, page_walk::Scope::kOnOpen);
+      if (last.IsCorruption()) last = UnreadableStore(dir, last.message());
+    }
+    if (!last.IsCorruption()) return last;
+  }
+  return last;
+}
+
 Status Store::Open(const std::string& dir, const StoreOptions& options, std::unique_ptr<Store>* out) {
   if (!out) return Status::InvalidArgument("Store::Open: out is null");
   out->reset();
@@ -182,16 +207,12 @@ Status Store::Open(const std::string& dir, const StoreOptions& options, std::uni
   // A data.mdb that cannot be read is reported as such and never
   // initialised over: it may hold the only copy of the data.
   StoreFiles files = StoreFiles::kNone;
-  if (exists) ANNODB_RETURN_IF_ERROR(InspectStoreFiles(dir, &files));
+  ANNODB_RETURN_IF_ERROR(CheckStoreFiles(dir, exists, &files));
   bool creating = files == StoreFiles::kNone;
   if (creating && !options.create_if_missing)
     return Status::NotFound("no store at '" + dir + "' (create it with `annodb init`)");
   bool had_data = exists && fs::exists(fs::path(dir) / "data.mdb", ec);
   bool had_lock = exists && fs::exists(fs::path(dir) / "lock.mdb", ec);
-  // LMDB follows pages without bounds checks, from this open's table look-ups
-  // on: check them first (every page of a file up to 128 MiB, else the meta
-  // pages and the table list; issue 11, item 12).
-  if (!creating) ANNODB_RETURN_IF_ERROR(page_walk::Check(dir, page_walk::Scope::kOnOpen));
   if (!exists) {
     // Another process may create it at the same moment: only an error counts.
     fs::create_directories(dir, ec);

@@ -163,6 +163,6 @@ TEST_CASE("cli: label update names the annotations file, once") {
   std::ofstream(dir.sub("a.json")) << "{\"a\": 1}";
   RunResult r = s.Run({"label", "update", "1", "--annotations", dir.sub("a.json")});
   CHECK(r.code != 0);
-  CHECK(r.err.find(dir.sub("a.json") + ": annotations: expected an array") != std::string::npos);
+  CHECK(r.err.find("'" + dir.sub("a.json") + "': annotations: expected an array") != std::string::npos);
   CHECK(r.err.find("annotations: annotations") == std::string::npos);
 }

@@ -128,7 +128,11 @@ TEST_CASE("LMDB data without the annodb marker is refused, never initialised ove
   std::unique_ptr<Store> s;
   Status st = Store::Open(dir.path(), create, &s);
   CHECK(st.IsCorruption());
-  CHECK(st.message().find("no annodb format marker") != std::string::npos);
+  // Refused by the page walk (an annodb main table holds only named tables)
+  // or, past it, by the missing format marker: either way as unreadable.
+  INFO(st.ToString());
+  CHECK((st.message().find("no annodb format marker") != std::string::npos ||
+         st.message().find("cannot be read") != std::string::npos));
   CHECK(Slurp(dir.sub("data.mdb")) == before);
 }
 

@@ -116,7 +116,7 @@ void CmdSnapshotDelete(Context& ctx, const std::string& name) {
 void RegisterVersionCommands(CLI::App& app, Context& ctx) {
   auto l = std::make_shared<LogArgs>();
   CLI::App* log = AddCommand(&app, ctx, "log", "The changefeed: what each commit changed, oldest first");
-  log->add_option("--since", l->since, "Only commits after sequence SEQ")->type_name("SEQ");
+  log->add_option("--since", l->since, "Only commits after sequence SEQ")->type_name("SEQ")->check(UnsignedArg());
   AddPageOptions(log, &l->page, 0, "sequence");
   log->callback([&ctx, l] { ctx.action = [&ctx, l] { CmdLog(ctx, *l); }; });
   log->group("Versions");

@@ -30,14 +30,7 @@ void AddPageOptions(CLI::App* cmd, Page* page, size_t default_limit, const std::
     CLI::Option* o =
         cmd->add_option("--after", page->after, "Continue after this " + cursor + " (the cursor a cut page ends with)")
             ->type_name(kind == CursorKind::kId ? "ID" : "CURSOR");
-    if (kind == CursorKind::kId) {
-      o->check(CLI::Validator(
-          [cursor](std::string& text) {
-            uint64_t id = 0;
-            return ParseU64(text, &id) ? std::string() : "'" + text + "' is not a " + cursor;
-          },
-          "ID"));
-    }
+    if (kind == CursorKind::kId) o->check(UnsignedArg());
   }
   std::string limit_help = default_limit ? "At most N rows per page (default " + std::to_string(default_limit) + ")"
                                          : std::string("At most N rows per page (default: all)");

@@ -38,7 +38,8 @@ struct RunOptions {
 };
 
 // Runs ANNODB_CLI_PATH with `args`. ANNODB_STORE and ANNODB_ACTOR are removed
-// from the child's environment unless given in opts.env.
+// from the child's environment unless given in opts.env; opts.env replaces
+// inherited variables of the same name.
 inline RunResult RunCli(const std::vector<std::string>& args, const RunOptions& opts = {}) {
   int in[2], out[2], err[2];
   // Close-on-exec: a child forked meanwhile by another thread must not keep
@@ -50,7 +51,11 @@ inline RunResult RunCli(const std::vector<std::string>& args, const RunOptions& 
   for (char** e = environ; *e; ++e) {
     std::string s(*e);
     if (s.rfind("ANNODB_STORE=", 0) == 0 || s.rfind("ANNODB_ACTOR=", 0) == 0) continue;
-    env_strings.push_back(s);
+    // A variable given in opts.env replaces the inherited one: with both in
+    // the list, getenv() in the child would find the inherited one first.
+    bool replaced = false;
+    for (const auto& kv : opts.env) replaced = replaced || s.rfind(kv.first + "=", 0) == 0;
+    if (!replaced) env_strings.push_back(s);
   }
   for (const auto& [k, v] : opts.env) env_strings.push_back(k + "=" + v);
   std::vector<char*> envp;
